@@ -1,0 +1,79 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Loader;
+using System.Security.Cryptography;
+
+namespace StepAudio.Platform;
+
+/// <summary>
+/// Loads TorchSharp's native glue where the build output was not patched (notebooks load TorchSharp straight from
+/// the NuGet cache). Registered when the StepAudio assembly loads; call <see cref="EnsureRegistered"/> before the
+/// first <c>torch</c> call if your code touches TorchSharp before any StepAudio type.
+/// </summary>
+public static class TorchRuntime
+{
+    static int registered;
+
+    // A library initializer on purpose: notebooks touch StepAudio before torch, and need the resolver first.
+#pragma warning disable CA2255
+    [ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void Init() => EnsureRegistered();
+
+    /// <summary>Registers the fallback resolver for <c>LibTorchSharp</c> (idempotent).</summary>
+    public static void EnsureRegistered()
+    {
+        if (Interlocked.Exchange(ref registered, 1) == 1 || !OperatingSystem.IsLinux()) return;
+        AssemblyLoadContext.Default.ResolvingUnmanagedDll += Resolve;
+    }
+
+    static IntPtr Resolve(Assembly requester, string name)
+    {
+        if (!name.Contains("LibTorchSharp", StringComparison.Ordinal)) return IntPtr.Zero;
+        var original = FindOriginal(requester);
+        if (original == null) return IntPtr.Zero;
+        try
+        {
+            var path = LibstdcxxCompat.NeedsPatch(original) ? PatchedCopy(original) : original;
+            return NativeLibrary.TryLoad(path, out var handle) ? handle : IntPtr.Zero;
+        }
+        catch (IOException)
+        {
+            return IntPtr.Zero;
+        }
+    }
+
+    /// <summary>The libLibTorchSharp.so next to TorchSharp.dll, or in its NuGet package's native folder.</summary>
+    static string? FindOriginal(Assembly requester)
+    {
+        var dir = Path.GetDirectoryName(requester.Location);
+        if (string.IsNullOrEmpty(dir)) return null;
+        foreach (var candidate in new[]
+                 {
+                     Path.Combine(dir, "libLibTorchSharp.so"),
+                     Path.GetFullPath(Path.Combine(dir, "..", "..", "runtimes", "linux-x64", "native", "libLibTorchSharp.so")),
+                 })
+            if (File.Exists(candidate)) return candidate;
+        return null;
+    }
+
+    /// <summary>Writes (once per distinct original) a weak-version copy under the user's cache folder.</summary>
+    static string PatchedCopy(string original)
+    {
+        var bytes = File.ReadAllBytes(original);
+        var hash = Convert.ToHexString(SHA256.HashData(bytes))[..16];
+        var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        if (string.IsNullOrEmpty(cache))
+            cache = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        var dir = Path.Combine(cache, "stepaudio", "native", hash);
+        var target = Path.Combine(dir, "libLibTorchSharp.so");
+        if (File.Exists(target)) return target;
+        Directory.CreateDirectory(dir);
+        LibstdcxxCompat.Patch(bytes, LibstdcxxCompat.FindSystemLibstdcxx());
+        var tmp = target + "." + Environment.ProcessId + ".tmp";
+        File.WriteAllBytes(tmp, bytes);
+        File.Move(tmp, target, true);
+        return target;
+    }
+}
