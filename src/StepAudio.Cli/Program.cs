@@ -1,2 +1,11 @@
-using static TorchSharp.torch;
-Console.WriteLine(ones(2, 3).sum().item<float>());
+using System.CommandLine;
+using StepAudio.Cli.Commands;
+
+// Each command lives in Commands/<Name>Command.cs with a static Create(); the logic it calls lives in src/StepAudio.
+var root = new RootCommand("stepaudio: fine-tune Step-Audio-EditX (LLM LoRA, flow decoder) from C#");
+foreach (var command in new[]
+         {
+             CheckCommand.Create(),
+         })
+    root.Subcommands.Add(command);
+return root.Parse(args).Invoke();

@@ -1,0 +1,19 @@
+namespace StepAudio.Cli.Commands;
+
+/// <summary>Turns user-input errors into a one-line message and exit code 2 instead of a stack trace.</summary>
+public static class CliErrors
+{
+    /// <summary>Runs <paramref name="body"/>; an <see cref="InputException"/> prints its message and returns 2.</summary>
+    public static int Run(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (InputException e)
+        {
+            Console.Error.WriteLine("error: " + e.Message);
+            return 2;
+        }
+    }
+}
