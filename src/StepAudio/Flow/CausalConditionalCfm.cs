@@ -1,0 +1,106 @@
+using static TorchSharp.torch;
+
+namespace StepAudio.Flow;
+
+/// <summary>
+/// The flow decoder (stepvocoder/cosyvoice2/flow/flow_matching.py <c>CausalConditionalCFM</c>) around the
+/// <see cref="Dit"/> estimator: the Euler sampler of upstream's inference and the conditional flow-matching loss of
+/// CosyVoice's <c>ConditionalCFM.compute_loss</c> (upstream EditX ships no training code).
+/// </summary>
+public sealed class CausalConditionalCfm : nn.Module
+{
+#pragma warning disable IDE1006
+    readonly Dit estimator;
+#pragma warning restore IDE1006
+
+    public CausalConditionalCfm(DitConfig estimatorConfig, CfmConfig config) : base(nameof(CausalConditionalCfm))
+    {
+        Config = config;
+        estimator = new Dit(estimatorConfig);
+        RegisterComponents();
+    }
+
+    /// <summary>cfm_params, step count and prompt rule.</summary>
+    public CfmConfig Config { get; }
+
+    /// <summary>The DiT velocity estimator.</summary>
+    public Dit Estimator => estimator;
+
+    /// <summary>cond[i, :, :k_i] = x1[i, :, :k_i] (CosyVoice flow.py: the training-time prompt prefix), zero elsewhere.</summary>
+    public static Tensor PromptConds(Tensor x1, Tensor promptLen)
+    {
+        using var scope = NewDisposeScope();
+        var keep = FlowMasks.Valid(promptLen, x1.size(2)).unsqueeze(1).to_type(x1.dtype);
+        return (x1 * keep).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Flow-matching loss with the given draws: y = (1 − (1 − σ)t)·z + t·x1, u = x1 − (1 − σ)·z, mu/spks/cond zeroed
+    /// where <c>CfgKeep</c> is false, loss = Σ((pred − u)·mask)² / (Σmask · 80). x1, mu, cond [B, 80, T];
+    /// mask [B, 1, T] float; spks [B, 80].
+    /// </summary>
+    public CfmLoss ComputeLoss(Tensor x1, Tensor mask, Tensor mu, Tensor spks, Tensor cond, CfmDraws draws)
+    {
+        using var scope = NewDisposeScope();
+        double s = 1 - Config.SigmaMin;
+        var t = draws.T.to(x1.dtype, x1.device).view(-1, 1, 1);
+        var z = draws.Z.to(x1.dtype, x1.device);
+        var y = (1 - s * t) * z + t * x1;
+        var u = x1 - s * z;
+        var keep = draws.CfgKeep.to(x1.dtype, x1.device);
+        mu = mu * keep.view(-1, 1, 1);
+        spks = spks * keep.view(-1, 1);
+        cond = cond * keep.view(-1, 1, 1);
+        var pred = estimator.Forward(y, mask, mu, t.view(-1), spks, cond);
+        var diff = (pred - u) * mask;
+        var loss = diff.pow(2).sum() / (mask.sum() * u.size(1));
+        return new CfmLoss(loss.MoveToOuterDisposeScope(), y.MoveToOuterDisposeScope(), u.MoveToOuterDisposeScope(),
+            pred.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Upstream's cosine time grid: 1 − cos(linspace(0, 1, n + 1)·π/2).</summary>
+    public static Tensor TSpan(int nTimesteps, Device? device = null)
+    {
+        using var scope = NewDisposeScope();
+        var lin = linspace(0, 1, nTimesteps + 1, ScalarType.Float32, device);
+        return (1 - cos(lin * 0.5 * Math.PI)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Euler sampling with classifier-free guidance (upstream <c>forward</c> + <c>solve_euler</c>): starting at
+    /// <paramref name="noise"/> [1 or B, 80, ≥T] (upstream: its fixed <c>rand_noise</c> buffer), each step runs the
+    /// batch twice (the second half with mu, spks and cond zero) and moves x by dt·((1 + w)·v_c − w·v_u).
+    /// </summary>
+    public Tensor Sample(Tensor mu, Tensor mask, Tensor spks, Tensor cond, Tensor noise, int? nTimesteps = null,
+        double temperature = 1.0)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        long b = mu.size(0), len = mu.size(2);
+        var x = noise.narrow(2, 0, len).to(mu.dtype, mu.device) * temperature;
+        if (x.size(0) != b) x = x.expand(b, x.size(1), len);
+        var tSpan = TSpan(nTimesteps ?? Config.NTimesteps, mu.device).to_type(mu.dtype);
+        int n = (int)tSpan.size(0) - 1;
+        double w = Config.InferenceCfgRate;
+        var t = tSpan[0].unsqueeze(0);
+        var dt = tSpan[1] - tSpan[0];
+        var maskIn = cat(new[] { mask, mask }, 0);
+        var muIn = cat(new[] { mu, zeros_like(mu) }, 0);
+        var spksIn = cat(new[] { spks, zeros_like(spks) }, 0);
+        var condIn = cat(new[] { cond, zeros_like(cond) }, 0);
+        for (int step = 1; step <= n; step++)
+        {
+            using var stepScope = NewDisposeScope();
+            var xIn = cat(new[] { x, x }, 0);
+            var tIn = t.expand(2 * b);
+            var v = estimator.Forward(xIn, maskIn, muIn, tIn, spksIn, condIn);
+            var vc = v.narrow(0, 0, b);
+            var vu = v.narrow(0, b, b);
+            var guided = (1.0 + w) * vc - w * vu;
+            x = (x + dt * guided).MoveToOuterDisposeScope();
+            t = (t + dt).MoveToOuterDisposeScope();
+            if (step < n) dt = (tSpan[step + 1] - t).squeeze().MoveToOuterDisposeScope();
+        }
+        return x.MoveToOuterDisposeScope();
+    }
+}

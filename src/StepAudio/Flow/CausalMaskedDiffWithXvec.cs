@@ -1,0 +1,171 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace StepAudio.Flow;
+
+/// <summary>
+/// The Step-Audio-EditX flow model (stepvocoder/cosyvoice2/flow/flow.py <c>CausalMaskedDiffWithXvec</c>): dual-codebook
+/// tokens → <see cref="UpsampleConformerEncoderV2"/> → <c>encoder_proj</c> → mu at 2 mel frames per dual frame; the
+/// L2-normalised speaker embedding → <c>spk_embed_affine_layer</c>; <see cref="CausalConditionalCfm"/> turns them into
+/// 80-bin log-mel. Field names equal upstream's, so <c>state_dict()</c> keys equal those of <c>flow.pt</c>.
+/// </summary>
+public sealed class CausalMaskedDiffWithXvec : nn.Module
+{
+#pragma warning disable IDE1006
+    readonly DualCodebookEmbedding input_embedding;
+    readonly Linear spk_embed_affine_layer;
+    readonly UpsampleConformerEncoderV2 encoder;
+    readonly Linear encoder_proj;
+    readonly CausalConditionalCfm decoder;
+#pragma warning restore IDE1006
+
+    /// <summary>Builds the model with freshly initialised weights (load a checkpoint with <see cref="FlowCheckpoint"/>).</summary>
+    public CausalMaskedDiffWithXvec(FlowConfig config) : base(nameof(CausalMaskedDiffWithXvec))
+    {
+        Config = config;
+        input_embedding = new DualCodebookEmbedding(config.VocabSize, config.InputSize);
+        spk_embed_affine_layer = nn.Linear(config.SpkEmbedDim, config.OutputSize);
+        encoder = new UpsampleConformerEncoderV2(config.Encoder);
+        encoder_proj = nn.Linear(config.Encoder.OutputSize, config.OutputSize);
+        decoder = new CausalConditionalCfm(config.Estimator, config.Cfm);
+        RegisterComponents();
+    }
+
+    /// <summary>The configuration this model was built from.</summary>
+    public FlowConfig Config { get; }
+
+    /// <summary>The token encoder.</summary>
+    public UpsampleConformerEncoderV2 Encoder => encoder;
+
+    /// <summary>The flow-matching decoder.</summary>
+    public CausalConditionalCfm Decoder => decoder;
+
+    /// <summary>spks = spk_embed_affine_layer(F.normalize(embedding, dim=1)): [B, 192] → [B, 80].</summary>
+    public Tensor ProjectSpeaker(Tensor embedding)
+    {
+        using var scope = NewDisposeScope();
+        var normalized = embedding / embedding.norm(1, true).clamp_min(1e-12);
+        return spk_embed_affine_layer.forward(normalized).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>input_embedding(clamp(token, 0)) with frames at or past token_len zeroed: [B, T, 2] → [B, T, input_size].</summary>
+    public Tensor EmbedTokens(Tensor token, Tensor tokenLen)
+    {
+        using var scope = NewDisposeScope();
+        var mask = FlowMasks.Valid(tokenLen, token.size(1)).unsqueeze(-1);
+        var emb = input_embedding.forward(token.clamp_min(0)) * mask.to_type(ScalarType.Float32);
+        return emb.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// mu before transposition: token [B, T, 2], token_len [B] → (h [B, 2T, 80], h_mask [B, 1, 2T] bool, h_len [B]).
+    /// <paramref name="maskPadding"/> true keeps each sample independent of its batch's padding (see
+    /// <see cref="UpsampleConformerEncoderV2"/>); false is upstream-exact.
+    /// </summary>
+    public (Tensor H, Tensor HMask, Tensor HLen) Encode(Tensor token, Tensor tokenLen, bool maskPadding = true,
+        IDictionary<string, Tensor>? trace = null)
+    {
+        using var scope = NewDisposeScope();
+        var emb = EmbedTokens(token, tokenLen);
+        if (trace != null) trace["token_emb"] = emb.detach().clone().MoveToOuterDisposeScope();
+        var inner = trace == null ? null : new Dictionary<string, Tensor>();
+        var (xs, masks, lens) = encoder.Forward(emb, tokenLen, maskPadding, inner);
+        if (trace != null)
+        {
+            foreach (var (name, value) in inner!) trace[name] = value.MoveToOuterDisposeScope();
+            trace["encoder_out"] = xs.detach().clone().MoveToOuterDisposeScope();
+        }
+        var h = encoder_proj.forward(xs);
+        return (h.MoveToOuterDisposeScope(), masks.MoveToOuterDisposeScope(), lens.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Upstream <c>inference</c> (batch 1): prompt tokens then tokens through the encoder, cond = prompt_feat on the
+    /// first prompt frames, Euler sampling from <paramref name="noise"/> [1, 80, ≥T], and the prompt part cut.
+    /// token / prompt_token [1, T, 2]; prompt_feat [1, T_p, 80] (already 2·T_prompt frames); embedding [1, 192].
+    /// Returns feat [1, 80, T_mel − T_p].
+    /// </summary>
+    public Tensor Inference(Tensor token, Tensor tokenLen, Tensor promptToken, Tensor promptTokenLen, Tensor promptFeat,
+        Tensor promptFeatLen, Tensor embedding, Tensor noise, int? nTimesteps = null)
+    {
+        if (token.size(0) != 1) throw new ArgumentException("flow inference runs one utterance at a time (batch 1)", nameof(token));
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var spks = ProjectSpeaker(embedding);
+        var allLen = promptTokenLen + tokenLen;
+        var all = cat(new[] { promptToken, token }, 1);
+        var (h, _, _) = Encode(all, allLen, maskPadding: false);
+        long melLen1 = promptFeat.size(1), total = h.size(1);
+        if (melLen1 > total)
+            throw new ArgumentException($"prompt_feat has {melLen1} frames but the tokens give only {total}", nameof(promptFeat));
+        var conds = zeros_like(h);
+        conds.narrow(1, 0, melLen1).copy_(promptFeat);
+        var mask = ones(1, 1, total, h.dtype, h.device);
+        var feat = decoder.Sample(h.transpose(1, 2), mask, spks, conds.transpose(1, 2), noise, nTimesteps);
+        return feat.narrow(2, melLen1, total - melLen1).contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The training objective (§3A.7 of the architecture notes; CosyVoice <c>CausalMaskedDiffWithXvec.forward</c> +
+    /// <c>compute_loss</c>): mu from the encoder, target x1 = speech_feat cut or zero-padded to the 2·T mel frames,
+    /// mask = frames below min(2·token_len, feat_len), cond = the drawn prompt prefix of x1, then the CFM loss.
+    /// A frozen encoder (no parameter requiring grad) runs without autograd and without dropout, as a fixed feature
+    /// extractor. <paramref name="maskPadding"/> (default) makes each sample's prediction independent of padding.
+    /// </summary>
+    public FlowLoss ComputeLoss(FlowBatch batch, CfmDraws draws, bool maskPadding = true)
+    {
+        using var scope = NewDisposeScope();
+        var spks = ProjectSpeaker(batch.Embedding);
+        Tensor h, hLen;
+        bool frozen = !input_embedding.parameters().Concat(encoder.parameters()).Concat(encoder_proj.parameters())
+            .Any(p => p.requires_grad);
+        if (frozen)
+        {
+            using var noGrad = no_grad();
+            bool wasTraining = encoder.training;
+            encoder.eval();
+            try { (h, _, hLen) = Encode(batch.SpeechToken, batch.SpeechTokenLen, maskPadding); }
+            finally { if (wasTraining) encoder.train(); }
+        }
+        else (h, _, hLen) = Encode(batch.SpeechToken, batch.SpeechTokenLen, maskPadding);
+
+        long tMel = h.size(1);
+        var x1 = AlignFrames(batch.SpeechFeat, tMel).transpose(1, 2);           // (B, 80, T)
+        var valid = minimum(hLen, batch.SpeechFeatLen.to(hLen.device));
+        var mask = FlowMasks.Valid(valid, tMel).unsqueeze(1).to_type(x1.dtype);  // (B, 1, T)
+        var conds = CausalConditionalCfm.PromptConds(x1, draws.PromptLen.to(x1.device));
+        var r = decoder.ComputeLoss(x1, mask, h.transpose(1, 2), spks, conds, draws);
+        return new FlowLoss(r.Loss.MoveToOuterDisposeScope(), r.Pred.MoveToOuterDisposeScope(),
+            r.U.MoveToOuterDisposeScope(), mask.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>feat [B, T_f, C] cut or zero-padded to [B, T, C].</summary>
+    static Tensor AlignFrames(Tensor feat, long t)
+    {
+        long tf = feat.size(1);
+        if (tf == t) return feat;
+        if (tf > t) return feat.narrow(1, 0, t);
+        return nn.functional.pad(feat, new long[] { 0, 0, 0, t - tf });
+    }
+
+    /// <summary>
+    /// Freezes <c>input_embedding</c>, <c>encoder</c> and <c>encoder_proj</c>, makes <c>decoder.estimator.*</c>
+    /// trainable, and <c>spk_embed_affine_layer</c> trainable when <paramref name="trainSpeakerProjection"/>
+    /// (the fork leaves it trainable). Returns the trainable parameters.
+    /// </summary>
+    public IReadOnlyList<Parameter> FreezeEncoder(bool trainSpeakerProjection = true)
+    {
+        var trainable = new List<Parameter>();
+        foreach (var (name, p) in named_parameters())
+        {
+            bool train = name.StartsWith("decoder.estimator.", StringComparison.Ordinal)
+                         || (trainSpeakerProjection && name.StartsWith("spk_embed_affine_layer.", StringComparison.Ordinal));
+            p.requires_grad = train;
+            if (train) trainable.Add(p);
+        }
+        return trainable;
+    }
+
+    /// <summary>Parameter counts per upstream part, with how many train.</summary>
+    public FlowParameterSummary Summarize() => FlowParameterSummary.Of(this);
+}
