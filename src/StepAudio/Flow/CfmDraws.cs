@@ -20,6 +20,8 @@ public sealed record CfmDraws(Tensor T, Tensor Z, Tensor CfgKeep, Tensor PromptL
         int channels = 80)
     {
         int b = validLengths.Count;
+        if (validLengths.Any(l => l < 0 || l > maxLen))
+            throw new ArgumentException($"every valid length must be in [0, {maxLen}]", nameof(validLengths));
         var t = new float[b];
         var keep = new bool[b];
         var prompt = new long[b];
