@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Flow CFM training step (frozen encoder, trainable DiT + speaker projection, AdamW): C#/TorchSharp vs the same maths
+# in PyTorch (Debian's /usr/bin/python3, torch 1.13, attention written out), same weights, batch and draws, 2 threads.
+# Usage: scripts/bench-flow.sh [sizes...]   (default: tiny small). Env: STEPS_tiny, STEPS_small, ROUNDS, THREADS.
+# Each round runs C# then PyTorch; a side's figure is its median step time over all rounds (the machine may be shared).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=/usr/bin/python3
+THREADS=${THREADS:-2}
+ROUNDS=${ROUNDS:-2}
+sizes=("$@"); [ ${#sizes[@]} -eq 0 ] && sizes=(tiny small)
+dotnet build src/StepAudio.Cli -c Release -v quiet -nologo >/dev/null
+CLI=src/StepAudio.Cli/bin/Release/net10.0/linux-x64/StepAudio.Cli.dll
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+for size in "${sizes[@]}"; do
+  var="STEPS_$size"; steps=${!var:-$([ "$size" = tiny ] && echo 30 || echo 4)}
+  dir="$work/$size"
+  dotnet "$CLI" bench-flow --size "$size" --dir "$dir" --prepare-only
+  : >"$work/$size.jsonl"
+  for r in $(seq "$ROUNDS"); do
+    dotnet "$CLI" bench-flow --reuse --dir "$dir" --steps "$steps" --warmup 1 --threads "$THREADS" >>"$work/$size.jsonl"
+    $PY scripts/bench_flow.py --dir "$dir" --steps "$steps" --warmup 1 --threads "$THREADS" >>"$work/$size.jsonl"
+  done
+  $PY - "$work/$size.jsonl" <<'PYEOF'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+cs = [r for r in rows if r["side"] == "csharp"]; py = [r for r in rows if r["side"] == "pytorch"]
+c = statistics.median(r["ms_per_step"] for r in cs); p = statistics.median(r["ms_per_step"] for r in py)
+dl = max(abs(a["loss0"] - b["loss0"]) for a in cs for b in py)
+size = cs[0]["size"]
+print(f"{size}: csharp {c:.1f} ms/step, pytorch {p:.1f} ms/step, ratio {c / p:.2f}x (goal <= 0.6x); "
+      f"step-0 loss csharp {cs[0]['loss0']:.6f} pytorch {py[0]['loss0']:.6f} |diff| {dl:.2e} "
+      f"({'OK' if dl <= 1e-4 else 'MISMATCH'}); trainable {cs[0]['trainable']:,}; threads {cs[0]['threads']}; "
+      f"rounds {len(cs)}x{cs[0]['steps']} steps")
+if dl > 1e-4: sys.exit(1)
+PYEOF
+done
