@@ -77,6 +77,9 @@ public sealed class CausalConditionalCfm : nn.Module
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         long b = mu.size(0), len = mu.size(2);
+        if (noise.dim() != 3 || noise.size(2) < len || (noise.size(0) != 1 && noise.size(0) != b))
+            throw new ArgumentException(
+                $"noise must be [1 or {b}, {mu.size(1)}, >= {len}], got [{string.Join(", ", noise.shape)}]", nameof(noise));
         var x = noise.narrow(2, 0, len).to(mu.dtype, mu.device) * temperature;
         if (x.size(0) != b) x = x.expand(b, x.size(1), len);
         var tSpan = TSpan(nTimesteps ?? Config.NTimesteps, mu.device).to_type(mu.dtype);

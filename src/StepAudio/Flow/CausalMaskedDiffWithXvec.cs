@@ -53,8 +53,8 @@ public sealed class CausalMaskedDiffWithXvec : nn.Module
     {
         using var scope = NewDisposeScope();
         var mask = FlowMasks.Valid(tokenLen, token.size(1)).unsqueeze(-1);
-        var emb = input_embedding.forward(token.clamp_min(0)) * mask.to_type(ScalarType.Float32);
-        return emb.MoveToOuterDisposeScope();
+        var emb = input_embedding.forward(token.clamp_min(0));
+        return (emb * mask.to_type(emb.dtype)).MoveToOuterDisposeScope();
     }
 
     /// <summary>
