@@ -31,7 +31,7 @@ size = cs[0]["size"]
 print(f"{size}: csharp {c:.1f} ms/step, pytorch {p:.1f} ms/step, ratio {c / p:.2f}x (goal <= 0.6x); "
       f"step-0 loss csharp {cs[0]['loss0']:.6f} pytorch {py[0]['loss0']:.6f} |diff| {dl:.2e} "
       f"({'OK' if dl <= 1e-4 else 'MISMATCH'}); trainable {cs[0]['trainable']:,}; threads {cs[0]['threads']}; "
-      f"rounds {len(cs)}x{cs[0]['steps']} steps")
+      f"rounds {len(cs)}x{cs[0]['steps']} steps; pytorch {py[0]['torch']} with BLAS {py[0]['blas']}")
 if dl > 1e-4: sys.exit(1)
 PYEOF
 done

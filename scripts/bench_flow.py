@@ -340,6 +340,13 @@ class CausalMaskedDiffWithXvec(nn.Module):
         return ((pred - u) * mask).pow(2).sum() / (mask.sum() * u.size(1))
 
 
+def blas_library():
+    """Debian's torch 1.13 is built with BLAS_INFO=generic: it uses whatever libblas.so.3 the alternatives point to."""
+    import os
+    path = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
+    return path if os.path.exists(path) else "unknown"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", required=True)
@@ -375,7 +382,7 @@ def main():
     print(json.dumps({"side": "pytorch", "size": cfg["size"], "loss0": loss0, "ms_per_step": times[len(times) // 2],
                       "mean_ms_per_step": sum(times) / len(times), "steps": a.steps,
                       "threads": a.threads, "trainable": sum(p.numel() for p in trainable),
-                      "torch": torch.__version__}))
+                      "torch": torch.__version__, "blas": blas_library()}))
 
 
 if __name__ == "__main__":

@@ -69,6 +69,21 @@ public class FlowCheckpointTests
     }
 
     [Fact]
+    public void StepAudioEditXPresetHasTheRealCheckpointLayout()
+    {
+        // Architecture notes §3A.8: the real flow.pt holds 605 tensors, about 307 MB, i.e. ~154 M parameters in
+        // 2-byte storage (FlowCheckpoint converts them to the parameters' dtype).
+        using var model = new CausalMaskedDiffWithXvec(FlowConfig.StepAudioEditX);
+        var sd = model.state_dict();
+        Assert.Equal(605, sd.Count);
+        Assert.Equal(new long[] { 5121, 256 }, sd["input_embedding.embedding.weight"].shape);
+        Assert.Equal(new long[] { 8, 64 }, sd["encoder.up_encoders.3.self_attn.pos_bias_v"].shape);
+        Assert.Equal(new long[] { 4608, 512 }, sd["decoder.estimator.blocks.15.adaLN_modulation.1.weight"].shape);
+        long parameters = sd.Values.Sum(t => t.numel());
+        Assert.InRange(parameters * 2, 290_000_000, 320_000_000);
+    }
+
+    [Fact]
     public void MissingFileIsAnInputError()
     {
         using var model = TinyFlow.Model();
