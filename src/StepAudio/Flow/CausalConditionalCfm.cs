@@ -58,12 +58,16 @@ public sealed class CausalConditionalCfm : nn.Module
             pred.MoveToOuterDisposeScope());
     }
 
-    /// <summary>Upstream's cosine time grid: 1 − cos(linspace(0, 1, n + 1)·π/2).</summary>
-    public static Tensor TSpan(int nTimesteps, Device? device = null)
+    /// <summary>
+    /// The time grid: linspace(0, 1, n + 1), warped to 1 − cos(·π/2) when <paramref name="tScheduler"/> is
+    /// <c>cosine</c> (upstream EditX always is; CosyVoice keeps the linear grid otherwise).
+    /// </summary>
+    public static Tensor TSpan(int nTimesteps, Device? device = null, string tScheduler = "cosine")
     {
+        if (nTimesteps < 1) throw new ArgumentOutOfRangeException(nameof(nTimesteps), "n_timesteps must be at least 1");
         using var scope = NewDisposeScope();
         var lin = linspace(0, 1, nTimesteps + 1, ScalarType.Float32, device);
-        return (1 - cos(lin * 0.5 * Math.PI)).MoveToOuterDisposeScope();
+        return (tScheduler == "cosine" ? 1 - cos(lin * 0.5 * Math.PI) : lin).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -82,7 +86,7 @@ public sealed class CausalConditionalCfm : nn.Module
                 $"noise must be [1 or {b}, {mu.size(1)}, >= {len}], got [{string.Join(", ", noise.shape)}]", nameof(noise));
         var x = noise.narrow(2, 0, len).to(mu.dtype, mu.device) * temperature;
         if (x.size(0) != b) x = x.expand(b, x.size(1), len);
-        var tSpan = TSpan(nTimesteps ?? Config.NTimesteps, mu.device).to_type(mu.dtype);
+        var tSpan = TSpan(nTimesteps ?? Config.NTimesteps, mu.device, Config.TScheduler).to_type(mu.dtype);
         int n = (int)tSpan.size(0) - 1;
         double w = Config.InferenceCfgRate;
         var t = tSpan[0].unsqueeze(0);

@@ -49,18 +49,21 @@ public sealed class RelPositionMultiHeadedAttention : nn.Module
         var q = linear_q.forward(x).view(b, t, h, dK);                       // (B, T, h, dk)
         var k = linear_k.forward(x).view(b, t, h, dK).transpose(1, 2);       // (B, h, T, dk)
         var v = linear_v.forward(x).view(b, t, h, dK).transpose(1, 2);
-        var p = linear_pos.forward(posEmb).view(posEmb.size(1), h, dK).transpose(0, 1); // (h, 2T-1, dk)
-        var qU = (q + pos_bias_u).transpose(1, 2);                           // (B, h, T, dk)
-        var qV = (q + pos_bias_v).transpose(1, 2);
-        var ac = einsum("bhtd,bhsd->bhts", qU, k);                           // (B, h, T, T)
-        var bd = einsum("bhtd,hpd->bhtp", qV, p);                            // (B, h, T, 2T-1)
+        long np = posEmb.size(1);
+        var p = linear_pos.forward(posEmb).view(np, h, dK).permute(1, 2, 0);  // (h, dk, 2T-1)
+        var qU = (q + pos_bias_u).transpose(1, 2).reshape(b * h, t, dK);     // (B*h, T, dk)
+        var qV = (q + pos_bias_v).permute(2, 0, 1, 3).reshape(h, b * t, dK); // (h, B*T, dk)
+        // bmm on shapes built here (TorchSharp's matmul has no native error guard).
+        var ac = qU.bmm(k.reshape(b * h, t, dK).transpose(1, 2)).view(b, h, t, t);
+        var bd = qV.bmm(p).view(h, b, t, np).transpose(0, 1);                // (B, h, T, 2T-1)
         bd = RelShift(bd);
         var scores = (ac + bd) / Math.Sqrt(dK);
         var keyPad = mask.unsqueeze(1).logical_not();                        // (B, 1, 1, T)
         scores = scores.masked_fill(keyPad, float.NegativeInfinity);
         var attn = softmax(scores, -1).masked_fill(keyPad, 0.0);
         attn = F.dropout(attn, dropoutRate, training);
-        var ctx = einsum("bhts,bhsd->bhtd", attn, v).transpose(1, 2).reshape(b, t, h * dK);
+        var ctx = attn.reshape(b * h, t, t).bmm(v.reshape(b * h, t, dK)).view(b, h, t, dK)
+            .transpose(1, 2).reshape(b, t, h * dK);
         return linear_out.forward(ctx).MoveToOuterDisposeScope();
     }
 

@@ -30,7 +30,7 @@ public sealed class FlowDitParity : IParityComponent
         if (f.Io.ContainsKey("euler.out"))
         {
             int n = f.Cfg("cfm.n_timesteps").GetInt32();
-            r.CompareIfStored("euler.t_span", CausalConditionalCfm.TSpan(n));
+            r.CompareIfStored("euler.t_span", CausalConditionalCfm.TSpan(n, tScheduler: config.Cfm.TScheduler));
             var x = cfm.Sample(f.In("euler.mu"), f.In("euler.mask"), f.In("euler.spks"), f.In("euler.cond"),
                 f.In("euler.noise"), n);
             r.Compare("euler.out", x);
