@@ -68,7 +68,14 @@ public static class FlowTrainingBench
     /// <summary>Loads a prepared folder and times <paramref name="steps"/> training steps after <paramref name="warmup"/> (median and mean ms per step).</summary>
     public static FlowBenchResult Run(string dir, int steps, int warmup, int threads)
     {
+        int before = torch.get_num_threads();
         torch.set_num_threads(threads);
+        try { return RunSteps(dir, steps, warmup, threads); }
+        finally { torch.set_num_threads(before); }
+    }
+
+    static FlowBenchResult RunSteps(string dir, int steps, int warmup, int threads)
+    {
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "config.json")))!;
         string size = json["size"]!.GetValue<string>();
         var config = FlowConfig.FromJson(JsonDocument.Parse(json.ToJsonString()).RootElement);

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using StepAudio.Flow;
+
+namespace StepAudio.Tests.Flow;
+
+public class FlowTrainingBenchTests
+{
+    [Fact]
+    public void ConfigJsonRoundTripsThroughTheUpstreamNames()
+    {
+        foreach (var size in new[] { "tiny", "small" })
+        {
+            var config = FlowTrainingBench.SizeConfig(size);
+            using var doc = JsonDocument.Parse(FlowTrainingBench.ToJson(config, size));
+            Assert.Equal(config, FlowConfig.FromJson(doc.RootElement));
+        }
+        Assert.Equal(8, FlowTrainingBench.SizeConfig("small").Estimator.Depth);
+        Assert.Equal(400, 2 * FlowTrainingBench.TokenLengths("small")[0]);
+    }
+
+    [Fact]
+    public void PreparedTinyBenchRunsAndReportsTheStepZeroLoss()
+    {
+        var dir = TestPaths.NewTempDir();
+        try
+        {
+            FlowTrainingBench.Prepare(dir, "tiny", seed: 3);
+            Assert.True(File.Exists(Path.Combine(dir, "weights.safetensors")));
+            var a = FlowTrainingBench.Run(dir, steps: 1, warmup: 1, threads: 1);
+            var b = FlowTrainingBench.Run(dir, steps: 1, warmup: 1, threads: 1);
+            Assert.Equal("tiny", a.Size);
+            Assert.True(double.IsFinite(a.Step0Loss) && a.Step0Loss > 0);
+            Assert.Equal(a.Step0Loss, b.Step0Loss);
+            Assert.True(a.MsPerStep > 0);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}
