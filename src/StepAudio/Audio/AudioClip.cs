@@ -19,8 +19,8 @@ public sealed record AudioClip(float[][] Channels, int SampleRate)
             var ch = Channels[c];
             for (int i = 0; i < mono.Length; i++) mono[i] += ch[i];
         }
-        float inv = 1f / Channels.Length;
-        for (int i = 0; i < mono.Length; i++) mono[i] *= inv;
+        float count = Channels.Length; // divide (not multiply by 1/C) as torch's mean does
+        for (int i = 0; i < mono.Length; i++) mono[i] /= count;
         return mono;
     }
 
