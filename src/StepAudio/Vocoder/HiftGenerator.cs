@@ -73,7 +73,7 @@ public sealed class HiftGenerator : nn.Module<Tensor, Tensor>, IVocoder
     public HiftConfig Config { get; }
 
     /// <inheritdoc />
-    public string Name => "hift";
+    public string Name => VocoderFactory.Hift;
     /// <inheritdoc />
     public int SampleRate => Config.SamplingRate;
     /// <inheritdoc />
