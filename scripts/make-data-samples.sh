@@ -33,8 +33,10 @@ synth() {
   else
     espeak-ng -v "$voice" -s "$speed" -w "$raw" "$text"
   fi
-  # Resample first, then normalise to -1 dBFS so no sample clips; -D: no dither (deterministic, exact).
-  sox -R "$raw" -D -b 16 -c 1 "$dir/$clip.wav" gain -6 rate -v "$rate" norm -1
+  # Headroom, resample, trim espeak-ng's silence tails (below -60 dB), pad 0.1 s / 0.2 s of digital silence, then
+  # normalise to -1 dBFS so no sample clips; -D: no dither (deterministic).
+  sox -R "$raw" -D -b 16 -c 1 "$dir/$clip.wav" gain -6 rate -v "$rate" \
+    silence 1 0.02 0.1% reverse silence 1 0.02 0.1% reverse pad 0.1 0.2 norm -1
   printf '%s\n' "$text" > "$dir/$clip.txt"
   local dur
   dur="$(soxi -D "$dir/$clip.wav")"

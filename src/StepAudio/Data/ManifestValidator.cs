@@ -109,6 +109,7 @@ public static class ManifestValidator
         var clips = new Dictionary<string, AudioClipStats>();
         var failed = new HashSet<string>();
         var f = config.Filter;
+        var offRate = new SortedDictionary<int, (ManifestRecord, string, string)>();
         foreach (var r in records)
             foreach (var (field, path) in new[] { ("prompt_audio_path", r.PromptAudioPath), ("target_audio_path", r.TargetAudioPath) })
             {
@@ -117,13 +118,14 @@ public static class ManifestValidator
                 try { s = AudioClipStats.Measure(path); }
                 catch (InputException e)
                 {
-                    problems.Add(DataProblem.Error(r.ManifestPath, r.Line, field, $"{path}: {e.Problem}", e.Fix));
+                    problems.Add(DataProblem.Error(r.ManifestPath, r.Line, field, $"{Shown(r, path)}: {e.Problem}", e.Fix));
                     continue;
                 }
                 failed.Remove(path);
                 clips[path] = s;
-                void Error(string what, string fix) => problems.Add(DataProblem.Error(r.ManifestPath, r.Line, field, $"{path}: {what}", fix));
-                void Warn(string what, string fix) => problems.Add(DataProblem.Warning(r.ManifestPath, r.Line, field, $"{path}: {what}", fix));
+                var shown = Shown(r, path);
+                void Error(string what, string fix) => problems.Add(DataProblem.Error(r.ManifestPath, r.Line, field, $"{shown}: {what}", fix));
+                void Warn(string what, string fix) => problems.Add(DataProblem.Warning(r.ManifestPath, r.Line, field, $"{shown}: {what}", fix));
                 var inv = CultureInfo.InvariantCulture;
                 if (s.NonFiniteSamples > 0)
                     Error($"{s.NonFiniteSamples} NaN/Inf samples", "re-export the clip; the float WAV holds invalid samples");
@@ -152,11 +154,26 @@ public static class ManifestValidator
                         Warn(string.Format(inv, "{0:F2} s of trailing silence (below {1} dBFS)", s.TrailingSilence, AudioClipStats.SilenceDbfs),
                             "trim it, e.g. `sox in.wav out.wav reverse silence 1 0.1 0.1% reverse`");
                 }
-                if (s.SampleRate != config.SampleRate)
-                    Warn($"{s.SampleRate} Hz, not data.sample_rate {config.SampleRate} Hz; it will be resampled",
-                        "nothing to do, or resample once beforehand to save time");
+                if (s.SampleRate != config.SampleRate && !offRate.ContainsKey(s.SampleRate))
+                    offRate[s.SampleRate] = (r, field, shown);
             }
+        // One warning per foreign rate, at its first clip: resampling is routine, a line per clip would bury the rest.
+        foreach (var (rate, (r, field, shown)) in offRate)
+        {
+            int n = clips.Values.Count(c => c.SampleRate == rate);
+            problems.Add(DataProblem.Warning(r.ManifestPath, r.Line, field,
+                $"{shown}: {rate} Hz, not data.sample_rate {config.SampleRate} Hz" +
+                (n > 1 ? $" (and {n - 1} more clips at {rate} Hz); they" : "; it") + " will be resampled",
+                "nothing to do, or resample once beforehand to save time"));
+        }
         return clips;
+    }
+
+    /// <summary>The audio path as the manifest would write it: relative to the manifest's folder when inside it.</summary>
+    static string Shown(ManifestRecord r, string path)
+    {
+        var rel = Path.GetRelativePath(Path.GetDirectoryName(r.ManifestPath)!, path);
+        return rel.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(rel) ? path : rel;
     }
 
     static int FindDuplicates(List<ManifestRecord> records, List<DataProblem> problems)
@@ -219,7 +236,8 @@ public static class ManifestValidator
 
     /// <summary>
     /// Characters per second of speech (silence padding excluded, [tags] not counted), per script: Mandarin and
-    /// English speak at very different character rates, so each is judged against its own median.
+    /// English speak at very different character rates, so each is judged against its own median. Targets of speed
+    /// edits are meant to differ and are left out.
     /// </summary>
     static void FindRateOutliers(List<ManifestRecord> records, Dictionary<string, AudioClipStats> clips,
         List<DataProblem> problems)
@@ -229,6 +247,7 @@ public static class ManifestValidator
         foreach (var r in records)
             foreach (var (field, path, text) in new[] { ("target_text", r.TargetAudioPath, r.TargetText), ("prompt_text", r.PromptAudioPath, r.PromptText) })
             {
+                if (field == "target_text" && r.EditType == EditType.Speed) continue;
                 if (string.IsNullOrWhiteSpace(text) || !clips.TryGetValue(path, out var s) || s.SpeechDuration <= 0) continue;
                 if (!seen.Add((path, text))) continue;
                 var (chars, cjk) = CountChars(text);
