@@ -10,11 +10,12 @@ namespace StepAudio.Data;
 /// sub-folder per speaker (<c>DIR/&lt;speaker&gt;/&lt;clip&gt;.wav</c>; clips directly in DIR form one speaker).
 /// </summary>
 /// <remarks>
-/// Every clip becomes the target of one clone record whose prompt is another clip of the same speaker. Clips, not
-/// records, are split: each speaker's clips are ordered by a hash of (seed, file name) and the first
-/// round(n × valRatio) go to validation, so no clip is in both splits, the split is the same for the same seed and
-/// files, and adding a clip never moves the others. A split with one clip of a speaker cannot pair it, so it gets
-/// none or at least two.
+/// Every clip becomes the target of one clone record whose prompt is another clip of the same speaker (one saying
+/// another sentence when there is one). Clips, not records, are split: each speaker's clips are grouped by
+/// transcript (variants of one sentence stay together), the groups are ordered by a hash of (seed, speaker,
+/// transcript or file name), and groups go to validation until it holds round(n × valRatio) clips. So no clip, and no
+/// sentence of a speaker, is in both splits; the split is the same for the same seed and files; and adding a clip
+/// seldom moves the others. A split with one clip of a speaker cannot pair it, so it gets none or at least two.
 /// </remarks>
 public static class ManifestBuilder
 {
@@ -44,29 +45,46 @@ public static class ManifestBuilder
         foreach (var folder in folders)
         {
             var speaker = Path.GetFileName(folder.Key);
-            var clips = folder.OrderBy(p => Rank(seed, Path.GetRelativePath(root, p)), StringComparer.Ordinal).ToList();
-            if (clips.Count < 2)
+            if (folder.Count() < 2)
             {
                 notes.Add($"{folder.Key}: only one clip; a clone pair needs two clips of the speaker, skipped");
                 continue;
             }
-            int nVal = (int)Math.Round(clips.Count * valRatio, MidpointRounding.AwayFromZero);
-            if (nVal == 1) nVal = clips.Count >= 4 ? 2 : 0;
-            if (clips.Count - nVal < 2) nVal = 0;
-            if (valRatio > 0 && nVal == 0)
-                notes.Add($"{folder.Key}: {clips.Count} clips are too few to give validation two, all go to train");
+            // Clips saying the same sentence (e.g. a speed or emotion variant) stay in one split, so validation never
+            // hears a sentence the speaker trained on.
+            var groups = folder
+                .Select(p => (Path: p, Text: Transcript(p, notes)))
+                .GroupBy(c => c.Text is { } t ? "text\n" + Normalise(t) : "file\n" + Path.GetRelativePath(root, c.Path).Replace('\\', '/'))
+                .OrderBy(g => Rank(seed, speaker + "\n" + g.Key), StringComparer.Ordinal)
+                .Select(g => g.OrderBy(c => c.Path, StringComparer.Ordinal).ToList())
+                .ToList();
+            int n = folder.Count();
+            int want = (int)Math.Round(n * valRatio, MidpointRounding.AwayFromZero);
+            var valClips = new List<(string Path, string? Text)>();
+            int taken = 0;
+            while (taken < groups.Count && valClips.Count < Math.Max(want, want > 0 ? 2 : 0))
+                valClips.AddRange(groups[taken++]);
+            if (n - valClips.Count < 2) { valClips.Clear(); taken = 0; }
+            if (valRatio > 0 && valClips.Count == 0)
+                notes.Add($"{folder.Key}: {n} clips are too few to give validation two, all go to train");
             speakers++;
-            AddPairs(clips.Take(nVal).ToList(), val);
-            AddPairs(clips.Skip(nVal).ToList(), train);
+            AddPairs(valClips, val);
+            AddPairs(groups.Skip(taken).SelectMany(g => g).ToList(), train);
 
-            void AddPairs(List<string> split, List<string> lines)
+            void AddPairs(List<(string Path, string? Text)> split, List<string> lines)
             {
-                // Each clip is a target once; its prompt is the next clip in the (hashed) order, wrapping around.
+                // Each clip is a target once; its prompt is the next clip saying another sentence (wrapping around),
+                // or simply the next clip when all say the same.
                 for (int i = 0; i < split.Count; i++)
                 {
                     var target = split[i];
                     var prompt = split[(i + 1) % split.Count];
-                    lines.Add(Line(output, prompt, target, speaker, notes));
+                    for (int k = 1; k < split.Count; k++)
+                    {
+                        var c = split[(i + k) % split.Count];
+                        if (c.Text == null || target.Text == null || Normalise(c.Text) != Normalise(target.Text)) { prompt = c; break; }
+                    }
+                    lines.Add(Line(output, prompt, target, speaker));
                 }
             }
         }
@@ -82,18 +100,35 @@ public static class ManifestBuilder
         return new ManifestBuildResult(trainPath, valPath, train.Count, val.Count, speakers, notes);
     }
 
-    static string Line(string outDir, string prompt, string target, string speaker, List<string> notes)
+    static string Line(string outDir, (string Path, string? Text) prompt, (string Path, string? Text) target, string speaker)
     {
         var record = new Dictionary<string, string>
         {
-            ["prompt_audio_path"] = Path.GetRelativePath(outDir, prompt).Replace('\\', '/'),
+            ["prompt_audio_path"] = ManifestPath(outDir, prompt.Path),
         };
-        if (Transcript(prompt, notes) is { } pt) record["prompt_text"] = pt;
-        record["target_audio_path"] = Path.GetRelativePath(outDir, target).Replace('\\', '/');
-        if (Transcript(target, notes) is { } tt) record["target_text"] = tt;
+        if (prompt.Text is { } pt) record["prompt_text"] = pt;
+        record["target_audio_path"] = ManifestPath(outDir, target.Path);
+        if (target.Text is { } tt) record["target_text"] = tt;
         record["edit_type"] = "clone";
         record["speaker_id"] = speaker;
         return JsonSerializer.Serialize(record, Json);
+    }
+
+    /// <summary>Relative to the manifest's folder, unless the only common ancestor is the filesystem root.</summary>
+    static string ManifestPath(string outDir, string audio)
+    {
+        var rel = Path.GetRelativePath(outDir, audio).Replace('\\', '/');
+        int ups = rel.Split('/').TakeWhile(part => part == "..").Count();
+        int depth = outDir.Split(new[] { '/', '\\' }, StringSplitOptions.RemoveEmptyEntries).Length;
+        return Path.IsPathRooted(rel) || (ups > 0 && ups >= depth) ? audio : rel;
+    }
+
+    static string Normalise(string text)
+    {
+        var sb = new StringBuilder();
+        foreach (var c in text)
+            if (char.IsLetterOrDigit(c)) sb.Append(char.ToLowerInvariant(c));
+        return sb.ToString();
     }
 
     static string? Transcript(string wav, List<string> notes)
