@@ -8,6 +8,7 @@ foreach (var command in new[]
              CheckCommand.Create(),
              ValidateDataCommand.Create(),
              MakeManifestCommand.Create(),
+             BenchVocoderCommand.Create(),
          })
     root.Subcommands.Add(command);
 return root.Parse(args).Invoke();

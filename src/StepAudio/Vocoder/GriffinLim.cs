@@ -66,20 +66,24 @@ public sealed class GriffinLim : IVocoder
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var magnitude = Magnitude(logMel);                                      // [B, F, T]
+        var magnitude = Magnitude(logMel).unsqueeze(-1);                        // [B, F, T, 1]
         long frames = magnitude.shape[2], length = frames * mel.Params.HopSize;
-        var phase = rand(magnitude.shape, generator: generator).mul_(2 * Math.PI).to(magnitude.device);
-        var angles = polar(ones_like(magnitude), phase);
+        var envelope = Envelope(frames, magnitude.device);
+        // Phases are kept as real unit vectors [..., 2] (re, im): libtorch's CPU complex arithmetic is several
+        // times slower than the same work on a real view.
+        var phase = rand([magnitude.shape[0], magnitude.shape[1], frames], generator: generator)
+            .mul_(2 * Math.PI).to(magnitude.device);
+        var angles = stack([phase.cos(), phase.sin()], -1);                     // [B, F, T, 2]
         Tensor? previous = null;
         for (int i = 0; i < Iterations; i++)
         {
             using var step = NewDisposeScope();
-            var rebuilt = Stft(Istft(magnitude * angles, length));
+            var rebuilt = view_as_real(Stft(Synthesis(magnitude * angles, length, envelope)));
             var next = previous is null ? rebuilt : rebuilt - previous * (Momentum / (1 + Momentum));
-            angles = (next / (next.abs() + 1e-16)).MoveToOuterDisposeScope();
+            angles = (next / next.square().sum(-1, keepdim: true).sqrt_().add_(1e-16)).MoveToOuterDisposeScope();
             previous = rebuilt.MoveToOuterDisposeScope();
         }
-        return Istft(magnitude * angles, length).MoveToOuterDisposeScope();
+        return Synthesis(magnitude * angles, length, envelope).MoveToOuterDisposeScope();
     }
 
     /// <summary>The complex STFT of <c>[B, N]</c> on the mel's framing: <c>[B, n_fft/2+1, N / hop]</c>.</summary>
@@ -93,23 +97,41 @@ public sealed class GriffinLim : IVocoder
     }
 
     /// <summary>
-    /// Inverse of <see cref="Stft"/>: windowed overlap-add divided by the squared-window envelope, with the reflect
-    /// padding cut off. <c>torch.istft</c> cannot do this with center=false, whose envelope is 0 at the first sample.
+    /// Inverse of <see cref="Stft"/> for a complex <c>[B, F, T]</c> spectrum, cut to <paramref name="length"/> samples:
+    /// windowed overlap-add divided by the squared-window envelope, with the reflect padding removed.
+    /// <c>torch.istft</c> cannot do this with center=false, whose envelope is 0 at the first sample.
     /// </summary>
     public Tensor Istft(Tensor spec, long length)
     {
         using var scope = NewDisposeScope();
+        var envelope = Envelope(spec.shape[2], spec.device);
+        return Synthesis(view_as_real(spec), length, envelope).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Overlap-add synthesis of a spectrum given as real pairs <c>[B, F, T, 2]</c>.</summary>
+    Tensor Synthesis(Tensor specPairs, long length, Tensor envelope)
+    {
+        using var scope = NewDisposeScope();
         var p = mel.Params;
-        long frames = spec.shape[2], full = p.NFft + p.HopSize * (frames - 1);
-        var window = WindowPadded(spec.device);                                 // [n_fft]
-        var chunks = fft.irfft(spec.transpose(1, 2), p.NFft) * window;          // [B, T, n_fft]
-        var signal = OverlapAdd(chunks.transpose(1, 2), full);                  // [B, full]
-        var envelope = OverlapAdd(window.square().view(1, -1, 1).expand(1, -1, frames), full);
-        signal = signal / where(envelope > 1e-8, envelope, ones_like(envelope));
+        long frames = specPairs.shape[2], full = p.NFft + p.HopSize * (frames - 1);
+        var spec = view_as_complex(specPairs.transpose(1, 2).contiguous());     // [B, T, F]
+        var chunks = fft.irfft(spec, p.NFft) * WindowPadded(specPairs.device);  // [B, T, n_fft]
+        var signal = OverlapAdd(chunks.transpose(1, 2), full) / envelope;       // [B, full]
         long start = p.Padding, end = Math.Min(full, start + length);
         var wav = signal[.., (int)start..(int)end];
         if (wav.shape[1] < length) wav = nn.functional.pad(wav, [0, length - wav.shape[1]]);
         return wav.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The summed squared window of <paramref name="frames"/> frames, with near-zero values set to 1.</summary>
+    Tensor Envelope(long frames, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var p = mel.Params;
+        long full = p.NFft + p.HopSize * (frames - 1);
+        var window = WindowPadded(device);
+        var envelope = OverlapAdd(window.square().view(1, -1, 1).expand(1, -1, frames), full);
+        return where(envelope > 1e-8, envelope, ones_like(envelope)).MoveToOuterDisposeScope();
     }
 
     /// <summary>The analysis window zero-padded (centred) to n_fft, as torch.stft pads a shorter window.</summary>
