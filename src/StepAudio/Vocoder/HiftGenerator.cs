@@ -148,6 +148,9 @@ public sealed class HiftGenerator : nn.Module<Tensor, Tensor>, IVocoder
     /// </summary>
     public HiftOutput Inference(Tensor mel, HiftDraws? draws = null)
     {
+        if (mel.dim() != 3 || mel.shape[1] != Config.InChannels)
+            throw new ArgumentException(
+                $"HiFT input must be a log-mel [batch, {Config.InChannels}, frames]; got [{string.Join(", ", mel.shape)}]");
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var f0 = PredictF0(mel);

@@ -94,6 +94,7 @@ public sealed class HiftLoadingTests : IDisposable
     [Fact]
     public void MismatchIsReportedAndFailsByDefault()
     {
+        using var scope = NewDisposeScope();
         var weights = fixture.Weights.ToDictionary(kv => kv.Key, kv => kv.Value);
         Assert.True(weights.Remove("conv_post.bias"));
         weights["conv_post.extra"] = zeros(3);
@@ -176,5 +177,14 @@ public sealed class HiftLoadingTests : IDisposable
         Assert.Equal(new long[] { 512, 256, 16 }, sd["ups.0.weight"].shape);
         Assert.Equal(new long[] { 18, 64, 7 }, sd["conv_post.weight"].shape);
         Assert.Equal(480, hift.SamplesPerFrame);
+    }
+
+    [Fact]
+    public void BadMelShapeIsNamed()
+    {
+        using var scope = NewDisposeScope();
+        using var hift = new HiftGenerator(Config);
+        var e = Assert.Throws<ArgumentException>(() => hift.Synthesize(zeros(1, 81, 4)));
+        Assert.Contains("[batch, 80, frames]", e.Message);
     }
 }
