@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
 namespace StepAudio.Audio;
 
 /// <summary>Decoded audio: one float array per channel, samples in [-1, 1] for integer formats.</summary>
@@ -9,18 +12,21 @@ public sealed record AudioClip(float[][] Channels, int SampleRate)
     /// <summary>Duration in seconds.</summary>
     public double Duration => SampleRate == 0 ? 0 : (double)Length / SampleRate;
 
-    /// <summary>The channel average (upstream downmixes with <c>mean(dim=0)</c>).</summary>
+    /// <summary>The channel average (upstream downmixes with <c>mean(dim=0)</c>: sum, then divide).</summary>
     public float[] ToMono()
     {
         if (Channels.Length == 1) return (float[])Channels[0].Clone();
         var mono = new float[Length];
-        for (int c = 0; c < Channels.Length; c++)
+        var acc = MemoryMarshal.Cast<float, Vector<float>>(mono.AsSpan());
+        foreach (var ch in Channels)
         {
-            var ch = Channels[c];
-            for (int i = 0; i < mono.Length; i++) mono[i] += ch[i];
+            var src = MemoryMarshal.Cast<float, Vector<float>>(ch.AsSpan(0, mono.Length));
+            for (int v = 0; v < acc.Length; v++) acc[v] += src[v];
+            for (int i = acc.Length * Vector<float>.Count; i < mono.Length; i++) mono[i] += ch[i];
         }
-        float count = Channels.Length; // divide (not multiply by 1/C) as torch's mean does
-        for (int i = 0; i < mono.Length; i++) mono[i] /= count;
+        var count = new Vector<float>(Channels.Length);
+        for (int v = 0; v < acc.Length; v++) acc[v] /= count;
+        for (int i = acc.Length * Vector<float>.Count; i < mono.Length; i++) mono[i] /= Channels.Length;
         return mono;
     }
 
