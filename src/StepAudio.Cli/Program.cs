@@ -6,6 +6,8 @@ var root = new RootCommand("stepaudio: fine-tune Step-Audio-EditX (LLM LoRA, flo
 foreach (var command in new[]
          {
              CheckCommand.Create(),
+             ValidateDataCommand.Create(),
+             MakeManifestCommand.Create(),
              BenchFeaturesCommand.Create(),
          })
     root.Subcommands.Add(command);
