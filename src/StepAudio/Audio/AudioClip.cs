@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.InteropServices;
 
 namespace StepAudio.Audio;
 
@@ -16,17 +15,22 @@ public sealed record AudioClip(float[][] Channels, int SampleRate)
     public float[] ToMono()
     {
         if (Channels.Length == 1) return (float[])Channels[0].Clone();
-        var mono = new float[Length];
-        var acc = MemoryMarshal.Cast<float, Vector<float>>(mono.AsSpan());
-        foreach (var ch in Channels)
-        {
-            var src = MemoryMarshal.Cast<float, Vector<float>>(ch.AsSpan(0, mono.Length));
-            for (int v = 0; v < acc.Length; v++) acc[v] += src[v];
-            for (int i = acc.Length * Vector<float>.Count; i < mono.Length; i++) mono[i] += ch[i];
-        }
+        int n = Length, width = Vector<float>.Count, i = 0;
+        var mono = GC.AllocateUninitializedArray<float>(n);
         var count = new Vector<float>(Channels.Length);
-        for (int v = 0; v < acc.Length; v++) acc[v] /= count;
-        for (int i = acc.Length * Vector<float>.Count; i < mono.Length; i++) mono[i] /= Channels.Length;
+        // One pass: per block, channels summed in order then divided (the same rounding as the scalar tail).
+        for (; i <= n - width; i += width)
+        {
+            var sum = new Vector<float>(Channels[0], i);
+            for (int c = 1; c < Channels.Length; c++) sum += new Vector<float>(Channels[c], i);
+            (sum / count).CopyTo(mono, i);
+        }
+        for (; i < n; i++)
+        {
+            float sum = Channels[0][i];
+            for (int c = 1; c < Channels.Length; c++) sum += Channels[c][i];
+            mono[i] = sum / Channels.Length;
+        }
         return mono;
     }
 

@@ -90,9 +90,13 @@ public static class FeatureBench
         {
             var sw = Stopwatch.StartNew();
             var mono = clip.ToMono();
-            var samples = clip.SampleRate == target ? mono : resamplers[clip.SampleRate].Apply(mono);
+            var wav = tensor(mono, new long[] { 1, mono.Length }, ScalarType.Float32);
+            if (clip.SampleRate != target)
+                using (var original = wav) wav = resamplers[clip.SampleRate].Apply(original);
             double t1 = sw.Elapsed.TotalMilliseconds;
-            using (var feats = mel.Compute(samples)) frames = feats.shape[1];
+            using (wav)
+            using (var feats = mel.Compute(wav))
+                frames = feats.shape[2];
             double t2 = sw.Elapsed.TotalMilliseconds;
             if (i < 0) continue;
             resampleMs[i] = t1;

@@ -24,25 +24,27 @@ public sealed class SpeechFeatureExtractor : IDisposable
     /// <summary>The parameters features are computed with.</summary>
     public FeatureParams Params { get; }
 
-    /// <summary>Mono samples of <paramref name="clip"/> at <see cref="FeatureParams.SampleRate"/>.</summary>
-    public float[] MonoAtTargetRate(AudioClip clip)
+    /// <summary>The clip as a mono float32 waveform <c>[1, N]</c> at <see cref="FeatureParams.SampleRate"/>.</summary>
+    public Tensor Waveform(AudioClip clip)
     {
         var mono = clip.ToMono();
-        if (clip.SampleRate == Params.SampleRate) return mono;
+        var wav = tensor(mono, new long[] { 1, mono.Length }, ScalarType.Float32);
+        if (clip.SampleRate == Params.SampleRate) return wav;
         var r = resamplers.GetOrAdd(clip.SampleRate, rate => new Resampler(rate, Params.SampleRate));
-        return r.Apply(mono);
+        using (wav) return r.Apply(wav);
     }
 
     /// <summary>The log-mel <c>[num_mels, T]</c> of a clip; <paramref name="source"/> names it in errors.</summary>
     public Tensor Extract(AudioClip clip, string source = "audio")
     {
-        var samples = MonoAtTargetRate(clip);
-        if (samples.Length < mel.MinSamples)
+        using var wav = Waveform(clip);
+        if (wav.shape[1] < mel.MinSamples)
             throw new InputException(source, null, null,
                 $"audio is too short for the log-mel: {clip.Duration * 1000:F0} ms " +
                 $"(needs at least {1000.0 * mel.MinSamples / Params.SampleRate:F0} ms)",
                 "remove the clip from the manifest or use a longer recording");
-        return mel.Compute(samples);
+        using var feats = mel.Compute(wav);
+        return feats.squeeze(0);
     }
 
     /// <summary>The log-mel <c>[num_mels, T]</c> of a WAV file.</summary>
