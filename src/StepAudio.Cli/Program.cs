@@ -8,6 +8,7 @@ foreach (var command in new[]
              CheckCommand.Create(),
              ValidateDataCommand.Create(),
              MakeManifestCommand.Create(),
+             BenchFeaturesCommand.Create(),
              BenchVocoderCommand.Create(),
          })
     root.Subcommands.Add(command);

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -7,7 +8,7 @@ namespace StepAudio.Audio;
 /// Band-limited sinc resampling with torchaudio's semantics (<c>torchaudio.transforms.Resample</c> /
 /// <c>functional.resample</c> defaults: <c>sinc_interp_hann</c>, lowpass_filter_width 6, rolloff 0.99, rates reduced
 /// by their gcd). Output sample j sits at time j / new_rate (no delay); the output has
-/// <c>ceil(N · new / orig)</c> samples. Runs as one strided <c>conv1d</c> of a polyphase kernel.
+/// <c>ceil(N · new / orig)</c> samples. Runs as one matrix product of the signal's strided frames with a polyphase kernel.
 /// </summary>
 public sealed class Resampler : IDisposable
 {
@@ -56,9 +57,11 @@ public sealed class Resampler : IDisposable
         var x = wav.reshape(-1, n);
         long b = x.shape[0];
         var padded = nn.functional.pad(x, new long[] { Width, Width + Orig });
-        var k = kernel.to(wav.device).to_type(wav.dtype);
-        var y = nn.functional.conv1d(padded.unsqueeze(1), k, stride: Orig);   // [B, new, L]
-        var flat = y.transpose(1, 2).reshape(b, -1);
+        // torchaudio runs conv1d(padded, kernel, stride=orig); the same sums as frames @ kernelᵀ, which on CPU is
+        // one GEMM instead of libtorch's slow strided-convolution path (~10x faster here).
+        var k = kernel.to(wav.device).to_type(wav.dtype).reshape(New, -1);               // [new, taps]
+        var frames = padded.unfold(1, k.shape[1], Orig);                                   // [B, L, taps]
+        var flat = frames.reshape(-1, k.shape[1]).mm(k.t()).reshape(b, -1);                // [B, L·new]
         var outShape = shape.ToArray();
         outShape[^1] = OutputLength(n);
         return flat.narrow(1, 0, outShape[^1]).reshape(outShape).MoveToOuterDisposeScope();
@@ -70,7 +73,10 @@ public sealed class Resampler : IDisposable
         if (kernel is null) return (float[])samples.Clone();
         using var scope = NewDisposeScope();
         var x = tensor(samples, new long[] { 1, samples.Length }, ScalarType.Float32);
-        return Apply(x).data<float>().ToArray();
+        using var y = Apply(x).contiguous();
+        var result = GC.AllocateUninitializedArray<float>((int)y.numel());
+        MemoryMarshal.Cast<byte, float>(y.bytes).CopyTo(result);   // data<T>().ToArray() is ~10x slower
+        return result;
     }
 
     /// <summary>One-shot resampling of mono samples.</summary>

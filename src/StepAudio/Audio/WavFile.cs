@@ -25,6 +25,12 @@ public static class WavFile
             throw new InputException(path, null, null, "cannot read the audio file: " + e.Message,
                 "check that the file exists and is readable");
         }
+        return FromBytes(bytes, path, out format);
+    }
+
+    /// <summary>Decodes WAV file bytes already in memory; <paramref name="path"/> names the source in errors.</summary>
+    public static AudioClip FromBytes(byte[] bytes, string path, out WavFormat format)
+    {
         using var ms = new MemoryStream(bytes, writable: false);
         var (fmt, dataOffset, dataLength) = ParseHeader(path, ms);
         format = fmt;
@@ -195,9 +201,16 @@ public static class WavFile
                 EncodeSample(span.Slice(o, bytesPer), clip.Channels[c][i], format, bits);
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var tmp = full + ".tmp-" + Environment.ProcessId;
-        File.WriteAllBytes(tmp, buf);
-        File.Move(tmp, full, true);
+        var tmp = $"{full}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        try
+        {
+            File.WriteAllBytes(tmp, buf);
+            File.Move(tmp, full, true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
     }
 
     static void EncodeSample(Span<byte> s, float v, WavSampleFormat format, int bits)
