@@ -77,6 +77,22 @@ public sealed record Step1Config
         return this;
     }
 
+    /// <summary>The Hugging Face <c>config.json</c> text for this config (<c>Step1ForCausalLM</c>, untied head).</summary>
+    public string ToJson(string torchDtype = "bfloat16")
+    {
+        var o = new System.Text.Json.Nodes.JsonObject
+        {
+            ["architectures"] = new System.Text.Json.Nodes.JsonArray("Step1ForCausalLM"),
+            ["model_type"] = "step1", ["torch_dtype"] = torchDtype, ["tie_word_embeddings"] = false,
+            ["hidden_size"] = HiddenSize, ["intermediate_size"] = IntermediateSize,
+            ["num_attention_heads"] = NumAttentionHeads, ["num_attention_groups"] = NumAttentionGroups,
+            ["num_hidden_layers"] = NumHiddenLayers, ["max_seq_len"] = MaxSeqLen, ["vocab_size"] = VocabSize,
+            ["rms_norm_eps"] = RmsNormEps, ["bos_token_id"] = BosTokenId, ["eos_token_id"] = EosTokenId,
+            ["pad_token_id"] = PadTokenId,
+        };
+        return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
     /// <summary>Reads a Hugging Face <c>config.json</c> (<c>model_type: step1</c>); unknown keys are ignored.</summary>
     public static Step1Config FromJsonFile(string path)
     {
