@@ -12,21 +12,29 @@ internal static class TinyStep1
         VocabSize = 96, MaxSeqLen = 64, AudioTokenOffset = 32,
     };
 
+    /// <summary>
+    /// Weights drawn from a private generator (tests run in parallel and share torch's global RNG, so
+    /// <c>manual_seed</c> would not make two models equal).
+    /// </summary>
     public static Step1ForCausalLM Create(long seed = 1)
     {
-        manual_seed(seed);
         var model = new Step1ForCausalLM(Config);
+        using var g = new Generator((ulong)seed);
         using var _ = no_grad();
-        // Non-trivial norm gains so that a loader that skips them is caught.
         foreach (var (name, p) in model.named_parameters())
-            if (name.EndsWith("norm.weight", StringComparison.Ordinal)) p.copy_(rand_like(p) + 0.5);
+        {
+            using var r = rand(p.shape, generator: g);
+            // Non-trivial norm gains so that a loader that skips them is caught.
+            if (p.dim() == 1) p.copy_(r + 0.5);
+            else p.copy_((r * 2 - 1) / Math.Sqrt(p.shape[1]));
+        }
         return model;
     }
 
     public static Tensor Ids(long seed = 2, long batch = 2, long length = 9)
     {
-        manual_seed(seed);
-        return randint(4, Config.VocabSize, new[] { batch, length });
+        using var g = new Generator((ulong)seed);
+        return randint(4, Config.VocabSize, new[] { batch, length }, generator: g);
     }
 
     /// <summary>Writes the model's weights as upstream does: HF keys, optionally sharded with an index.</summary>
