@@ -61,13 +61,14 @@ public sealed class Step1Attention : nn.Module<Tensor, Tensor>
     }
 
     /// <inheritdoc />
-    public override Tensor forward(Tensor x) => forward(x, null, -1);
+    public override Tensor forward(Tensor x) => forward(x, null, null, -1);
 
     /// <summary>
     /// Attends <paramref name="x"/> [B, S, hidden]. With a cache, the new keys/values of layer
-    /// <paramref name="layer"/> are appended and the queries attend to everything cached.
+    /// <paramref name="layer"/> are appended and the queries attend to everything cached. <paramref name="bias"/> is
+    /// the ALiBi bias [heads, S, keys] (computed here when null; the model computes it once for all layers).
     /// </summary>
-    public Tensor forward(Tensor x, Step1KvCache? cache, int layer)
+    public Tensor forward(Tensor x, Tensor? bias, Step1KvCache? cache, int layer)
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0], s = x.shape[1];
@@ -82,7 +83,10 @@ public sealed class Step1Attention : nn.Module<Tensor, Tensor>
             k = k.repeat_interleave(rep, dim: 1);
             v = v.repeat_interleave(rep, dim: 1);
         }
-        var bias = Step1Alibi.Bias(heads, s, kvLen, x.device).to_type(q.dtype);   // [H, S, kvLen]
+        bias ??= Step1Alibi.Bias(heads, s, kvLen, x.device);   // [H, S, kvLen]
+        if (bias.shape[1] != s || bias.shape[2] != kvLen)
+            throw new ArgumentException($"ALiBi bias [{string.Join(", ", bias.shape)}] does not fit {s} queries and {kvLen} keys");
+        if (bias.dtype != q.dtype) bias = bias.to_type(q.dtype);
         var o = functional.scaled_dot_product_attention(q, k, v, bias.unsqueeze(0));  // [B, H, S, D]
         o = o.transpose(1, 2).reshape(b, s, heads * headDim);
         return o_proj.call(o).MoveToOuterDisposeScope();

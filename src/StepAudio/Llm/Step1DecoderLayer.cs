@@ -31,13 +31,13 @@ public sealed class Step1DecoderLayer : nn.Module<Tensor, Tensor>
     }
 
     /// <inheritdoc />
-    public override Tensor forward(Tensor x) => forward(x, null, -1);
+    public override Tensor forward(Tensor x) => forward(x, null, null, -1);
 
-    /// <summary>Runs the block; see <see cref="Step1Attention.forward(Tensor, Step1KvCache?, int)"/> for the cache.</summary>
-    public Tensor forward(Tensor x, Step1KvCache? cache, int layer)
+    /// <summary>Runs the block; see <see cref="Step1Attention.forward(Tensor, Tensor?, Step1KvCache?, int)"/>.</summary>
+    public Tensor forward(Tensor x, Tensor? bias, Step1KvCache? cache, int layer)
     {
         using var scope = NewDisposeScope();
-        var h = x + self_attn.forward(input_layernorm.forward(x), cache, layer);
+        var h = x + self_attn.forward(input_layernorm.forward(x), bias, cache, layer);
         return (h + mlp.forward(post_attention_layernorm.forward(h))).MoveToOuterDisposeScope();
     }
 }

@@ -48,10 +48,12 @@ public sealed class Step1Model : nn.Module<Tensor, Tensor>
         CheckTokenIds(inputIds, Config.VocabSize);
         using var scope = NewDisposeScope();
         var h = embed_tokens.call(inputIds);
+        long s = inputIds.shape[1], keys = (cache?.Length ?? 0) + s;
+        var bias = Step1Alibi.Bias(Config.NumAttentionHeads, s, keys, h.device).to_type(h.dtype);
         for (int i = 0; i < layers.Count; i++)
         {
             if (hiddenStates is not null) hiddenStates.Add(h.detach().clone().DetachFromDisposeScope());
-            h = layers[i].forward(h, cache, i);
+            h = layers[i].forward(h, bias, cache, i);
         }
         var output = norm.forward(h);
         if (hiddenStates is not null) hiddenStates.Add(output.detach().clone().DetachFromDisposeScope());
