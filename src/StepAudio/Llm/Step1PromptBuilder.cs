@@ -15,6 +15,10 @@ public sealed class Step1PromptBuilder
     /// <summary>Uses <paramref name="tokenizer"/> and the special ids (<c>&lt;s&gt;</c> 1, <c>&lt;|BOT|&gt;</c> 4, <c>&lt;|EOT|&gt;</c> 3).</summary>
     public Step1PromptBuilder(Step1TextTokenizer tokenizer, int bos = 1, int bot = 4, int eot = 3)
     {
+        // Audio tokens travel as '<audio_N>' text; without those pieces they would be split into characters.
+        if (tokenizer.AudioTokenOffset is null)
+            throw new InputException(tokenizer.Source, null, null, "the tokenizer has no '<audio_N>' pieces",
+                "use Step-Audio-EditX's tokenizer.model (audio tokens are pieces of its vocabulary)");
         this.tokenizer = tokenizer;
         this.bos = bos; this.bot = bot; this.eot = eot;
     }

@@ -76,6 +76,9 @@ public sealed class Step1TextTokenizer
 
     Dictionary<int, string>? pieces;
 
+    /// <summary>Id of <c>&lt;audio_0&gt;</c> (65536 in the real vocabulary), or null when the model has no audio pieces.</summary>
+    public int? AudioTokenOffset => PieceId("<audio_0>");
+
     /// <summary>The id of a piece, or null when the vocabulary lacks it.</summary>
     public int? PieceId(string piece) => spm.Vocabulary.TryGetValue(piece, out var id) ? id : null;
 }

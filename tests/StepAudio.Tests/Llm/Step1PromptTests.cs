@@ -27,7 +27,8 @@ public class Step1PromptTests
     public void AudioTokensBecomeOffsetIds()
     {
         var tok = Tok();
-        int offset = tok.PieceId("<audio_0>")!.Value;
+        int offset = tok.AudioTokenOffset!.Value;
+        Assert.Equal(5, offset);
         var tokens = Step1AudioTokens.Interleave(new long[] { 3, 9, 1, 2, 7 }, new long[] { 0, 1, 2, 3, 4, 5, 6 },
             new Step1Config { Vq02Codebook = 16, HiddenSize = 1, NumHiddenLayers = 1, NumAttentionHeads = 1, NumAttentionGroups = 1, IntermediateSize = 1, VocabSize = 1 });
         Assert.Equal(new[] { 3, 9, 16, 17, 18, 1, 2, 19, 20, 21 }, tokens);
