@@ -2,14 +2,6 @@ using System.Text;
 
 namespace StepAudio.Checkpoints;
 
-/// <summary>A tensor whose shape in the checkpoint differs from the model's.</summary>
-public sealed record ShapeMismatch(string Key, long[] Expected, long[] Found)
-{
-    /// <inheritdoc />
-    public override string ToString() =>
-        $"{Key}: model [{string.Join(", ", Expected)}], checkpoint [{string.Join(", ", Found)}]";
-}
-
 /// <summary>
 /// What happened when a checkpoint was matched against a model: keys the model needs that the files lack
 /// (<see cref="Missing"/>), keys the files have that the model does not (<see cref="Unexpected"/>), and shape

@@ -4,9 +4,6 @@ using static TorchSharp.torch;
 
 namespace StepAudio.Checkpoints;
 
-/// <summary>A loaded Step1 model and what the loader found.</summary>
-public sealed record Step1LoadResult(Step1ForCausalLM Model, CheckpointLoadReport Report);
-
 /// <summary>
 /// Loads Step-Audio-EditX's LLM from a Hugging Face folder (<c>config.json</c> plus
 /// <c>model.safetensors.index.json</c> and shards, or one <c>model.safetensors</c>), bf16 or fp32 on disk, into the

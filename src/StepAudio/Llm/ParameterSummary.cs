@@ -4,9 +4,6 @@ using static TorchSharp.torch;
 
 namespace StepAudio.Llm;
 
-/// <summary>Parameter counts of one kind of tensor, summed over layers (<c>model.layers.*.self_attn.q_proj.lora_A.weight</c>).</summary>
-public sealed record ParameterGroup(string Name, int Tensors, long Parameters, long Trainable);
-
 /// <summary>
 /// Total and trainable parameter counts, per module kind. Works on a <c>meta</c>-device model, so the real
 /// 3.5 B configuration can be summarised without allocating it.

@@ -3,13 +3,6 @@ using static TorchSharp.torch;
 
 namespace StepAudio.Llm;
 
-/// <summary>The tokens a generation produced (EOS excluded) and why it stopped.</summary>
-public sealed record Step1GenerationResult(long[] Tokens, bool StoppedAtEos)
-{
-    /// <summary>The audio tokens N (ids minus the audio offset), for the flow model.</summary>
-    public long[] AudioTokens(int audioTokenOffset) => Tokens.Select(t => t - audioTokenOffset).ToArray();
-}
-
 /// <summary>
 /// KV-cached autoregressive generation for one prompt: the prompt is run once, then one token per step, each
 /// attending to the cache. Scores go through the repetition processor, temperature, top-k and top-p in Hugging

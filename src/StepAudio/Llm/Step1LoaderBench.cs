@@ -5,15 +5,6 @@ using static TorchSharp.torch;
 
 namespace StepAudio.Llm;
 
-/// <summary>Peak resident memory while loading a checkpoint, against its size on disk.</summary>
-public sealed record Step1LoaderBenchResult(long CheckpointBytes, long RssBeforeBytes, long PeakRssBytes, double Seconds)
-{
-    /// <summary>Peak RSS of the whole process (runtime and libtorch included) over the checkpoint size.</summary>
-    public double PeakOverSize => (double)PeakRssBytes / CheckpointBytes;
-    /// <summary>Peak RSS growth during the load over the checkpoint size.</summary>
-    public double GrowthOverSize => (double)(PeakRssBytes - RssBeforeBytes) / CheckpointBytes;
-}
-
 /// <summary>
 /// Loader memory benchmark: writes a synthetic bf16 sharded Step1 checkpoint of about the requested size, then (in a
 /// fresh process) loads it into bf16 and reads the kernel's peak-RSS mark (<c>VmHWM</c>).
