@@ -11,6 +11,7 @@ foreach (var command in new[]
              MakeManifestCommand.Create(),
              BenchFeaturesCommand.Create(),
              BenchVocoderCommand.Create(),
+             BenchLlmCommand.Create(),
          })
     root.Subcommands.Add(command);
 return root.Parse(args).Invoke();

@@ -113,7 +113,7 @@ public sealed class HiftGenerator : nn.Module<Tensor, Tensor>, IVocoder
     /// Loads upstream-named tensors (either weight-norm layout) into this generator and returns what did not match.
     /// With <paramref name="strict"/> a mismatch throws before anything is copied.
     /// </summary>
-    public StateDictMismatch LoadStateDict(IReadOnlyDictionary<string, Tensor> stateDict, string source, bool strict = true)
+    public CheckpointLoadReport LoadStateDict(IReadOnlyDictionary<string, Tensor> stateDict, string source, bool strict = true)
     {
         var stripped = stateDict.ToDictionary(
             kv => kv.Key.StartsWith("generator.", StringComparison.Ordinal) ? kv.Key["generator.".Length..] : kv.Key,

@@ -15,7 +15,7 @@ public sealed class HiftParity : IParityComponent
     {
         using var hift = new HiftGenerator(HiftFixtureConfig.Read(f));
         var mismatch = hift.LoadStateDict(f.Weights, f.WeightsPath, strict: true);
-        r.Check(mismatch.IsEmpty, $"{f.WeightsPath}: {mismatch.Describe()}");
+        r.Check(mismatch.IsExact, mismatch.ToString());
         r.CompareIfStored("stft_window", hift.StftWindow());
 
         var draws = new HiftDraws(f.In("rand_ini"), f.In("sine_noise_randn"));

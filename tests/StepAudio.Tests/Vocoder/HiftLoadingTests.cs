@@ -104,16 +104,16 @@ public sealed class HiftLoadingTests : IDisposable
 
         var e = Assert.Throws<InputException>(() => HiftGenerator.Load(path, Config));
         Assert.Equal(path, e.File);
-        Assert.Contains("1 missing: conv_post.bias", e.Message);
-        Assert.Contains("1 unexpected: conv_post.extra", e.Message);
+        Assert.Contains("missing (1): conv_post.bias", e.Message);
+        Assert.Contains("unexpected (1): conv_post.extra", e.Message);
         Assert.Contains("m_source.l_linear.weight: file [1, 4] vs model [1, 9]", e.Message);
 
         using var hift = new HiftGenerator(Config);
         var mismatch = hift.LoadStateDict(SafetensorsFile.LoadAll(path), path, strict: false);
         Assert.Equal(["conv_post.bias"], mismatch.Missing);
         Assert.Equal(["conv_post.extra"], mismatch.Unexpected);
-        Assert.Single(mismatch.ShapeMismatches);
-        Assert.False(mismatch.IsEmpty);
+        Assert.Single(mismatch.Mismatched);
+        Assert.False(mismatch.IsExact);
     }
 
     [Fact]
@@ -122,7 +122,7 @@ public sealed class HiftLoadingTests : IDisposable
         var path = Path.Combine(dir, "hift.safetensors");
         SafetensorsFile.Save(path, fixture.Weights);
         var e = Assert.Throws<InputException>(() => HiftGenerator.Load(path, Config with { BaseChannels = 64 }));
-        Assert.Contains("conv_pre.weight: file [32, 80, 7] vs model [64, 80, 7]", e.Message);
+        Assert.Contains("conv_pre.weight: model [64, 80, 7], checkpoint [32, 80, 7]", e.Message);
     }
 
     [Fact]
