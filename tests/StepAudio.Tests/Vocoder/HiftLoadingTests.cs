@@ -106,7 +106,7 @@ public sealed class HiftLoadingTests : IDisposable
         Assert.Equal(path, e.File);
         Assert.Contains("missing (1): conv_post.bias", e.Message);
         Assert.Contains("unexpected (1): conv_post.extra", e.Message);
-        Assert.Contains("m_source.l_linear.weight: file [1, 4] vs model [1, 9]", e.Message);
+        Assert.Contains("m_source.l_linear.weight: model [1, 9], checkpoint [1, 4]", e.Message);
 
         using var hift = new HiftGenerator(Config);
         var mismatch = hift.LoadStateDict(SafetensorsFile.LoadAll(path), path, strict: false);
