@@ -1,29 +1,12 @@
-"""Reads a safetensors file with nothing but the standard library and torch (no `safetensors` package),
-the way Hugging Face loaders interpret the format, and prints what it found."""
-import json
-import struct
+"""Prints what a safetensors file holds, read without the `safetensors` package: the metadata, then per tensor
+its key, dtype, shape and float64 sum."""
 import sys
 
-import torch
+from read_safetensors_lib import DTYPES, read_safetensors
 
-DTYPES = {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16,
-          "I64": torch.int64, "I32": torch.int32, "I16": torch.int16, "I8": torch.int8, "U8": torch.uint8,
-          "BOOL": torch.bool}
+NAMES = {v: k for k, v in DTYPES.items()}
 
-path = sys.argv[1]
-with open(path, "rb") as f:
-    data = f.read()
-(n,) = struct.unpack("<Q", data[:8])
-assert n % 8 == 0, "header must be padded to 8 bytes"
-header = json.loads(data[8:8 + n])
-body = data[8 + n:]
-meta = header.pop("__metadata__", {})
+tensors, meta = read_safetensors(sys.argv[1])
 print("__metadata__ " + " ".join(f"{k}={v}" for k, v in sorted(meta.items())))
-keys = sorted(header)
-offsets = [header[k]["data_offsets"] for k in keys]
-assert offsets == sorted(offsets), "tensors must be stored in key order"
-for k in keys:
-    e = header[k]
-    b, end = e["data_offsets"]
-    t = torch.frombuffer(bytearray(body[b:end]), dtype=DTYPES[e["dtype"]]).reshape(e["shape"])
-    print(f"{k} {e['dtype']} [{','.join(str(s) for s in e['shape'])}] {t.double().sum().item():.6f}")
+for k, t in tensors.items():
+    print(f"{k} {NAMES[t.dtype]} [{','.join(str(s) for s in t.shape)}] {t.double().sum().item():.6f}")
