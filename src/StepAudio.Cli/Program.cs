@@ -6,6 +6,12 @@ var root = new RootCommand("stepaudio: fine-tune Step-Audio-EditX (LLM LoRA, flo
 foreach (var command in new[]
          {
              CheckCommand.Create(),
+             PrepareCommand.Create(),
+             ValidateDataCommand.Create(),
+             MakeManifestCommand.Create(),
+             BenchFeaturesCommand.Create(),
+             BenchVocoderCommand.Create(),
+             BenchLlmCommand.Create(),
              BenchFlowCommand.Create(),
          })
     root.Subcommands.Add(command);

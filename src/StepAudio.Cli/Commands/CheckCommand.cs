@@ -1,4 +1,5 @@
 using System.CommandLine;
+using StepAudio.Config;
 
 namespace StepAudio.Cli.Commands;
 
@@ -8,13 +9,16 @@ public static class CheckCommand
     public static Command Create()
     {
         var config = new Option<FileInfo>("--config") { Description = "YAML config file", Required = true };
-        var command = new Command("check", "Validate a training config and print the resolved values");
+        var command = new Command("check", "Validate a training config and print it resolved (paths absolute, defaults filled in)");
         command.Options.Add(config);
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            var path = parse.GetValue(config)!.FullName;
-            Console.WriteLine($"config {path}: not yet validated");
-            return 1;
+            var loaded = ConfigLoader.Load(parse.GetValue(config)!.FullName);
+            Console.Write(ConfigWriter.ToYaml(loaded));
+            foreach (var problem in ConfigValidator.MissingPaths(loaded))
+                Console.Error.WriteLine("warning: " + problem);
+            Console.Error.WriteLine($"{loaded.SourcePath}: valid");
+            return 0;
         }));
         return command;
     }

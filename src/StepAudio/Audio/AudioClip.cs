@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace StepAudio.Audio;
 
 /// <summary>Decoded audio: one float array per channel, samples in [-1, 1] for integer formats.</summary>
@@ -9,18 +11,26 @@ public sealed record AudioClip(float[][] Channels, int SampleRate)
     /// <summary>Duration in seconds.</summary>
     public double Duration => SampleRate == 0 ? 0 : (double)Length / SampleRate;
 
-    /// <summary>The channel average (upstream downmixes with <c>mean(dim=0)</c>).</summary>
+    /// <summary>The channel average (upstream downmixes with <c>mean(dim=0)</c>: sum, then divide).</summary>
     public float[] ToMono()
     {
         if (Channels.Length == 1) return (float[])Channels[0].Clone();
-        var mono = new float[Length];
-        for (int c = 0; c < Channels.Length; c++)
+        int n = Length, width = Vector<float>.Count, i = 0;
+        var mono = GC.AllocateUninitializedArray<float>(n);
+        var count = new Vector<float>(Channels.Length);
+        // One pass: per block, channels summed in order then divided (the same rounding as the scalar tail).
+        for (; i <= n - width; i += width)
         {
-            var ch = Channels[c];
-            for (int i = 0; i < mono.Length; i++) mono[i] += ch[i];
+            var sum = new Vector<float>(Channels[0], i);
+            for (int c = 1; c < Channels.Length; c++) sum += new Vector<float>(Channels[c], i);
+            (sum / count).CopyTo(mono, i);
         }
-        float inv = 1f / Channels.Length;
-        for (int i = 0; i < mono.Length; i++) mono[i] *= inv;
+        for (; i < n; i++)
+        {
+            float sum = Channels[0][i];
+            for (int c = 1; c < Channels.Length; c++) sum += Channels[c][i];
+            mono[i] = sum / Channels.Length;
+        }
         return mono;
     }
 

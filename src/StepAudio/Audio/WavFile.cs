@@ -25,54 +25,78 @@ public static class WavFile
             throw new InputException(path, null, null, "cannot read the audio file: " + e.Message,
                 "check that the file exists and is readable");
         }
-        var (fmt, dataOffset, dataLength) = ParseHeader(path, bytes);
-        format = fmt;
-        return Decode(bytes.AsSpan(dataOffset, dataLength), fmt);
+        return FromBytes(bytes, path, out format);
     }
 
-    /// <summary>Reads only the header facts (fast; for reports).</summary>
+    /// <summary>Decodes WAV file bytes already in memory; <paramref name="path"/> names the source in errors.</summary>
+    public static AudioClip FromBytes(byte[] bytes, string path, out WavFormat format)
+    {
+        using var ms = new MemoryStream(bytes, writable: false);
+        var (fmt, dataOffset, dataLength) = ParseHeader(path, ms);
+        format = fmt;
+        return Decode(bytes.AsSpan((int)dataOffset, (int)dataLength), fmt);
+    }
+
+    /// <summary>Reads only the header facts (fast; seeks over chunks, reads no samples; for reports).</summary>
     public static WavFormat ReadFormat(string path)
     {
-        using var fs = File.OpenRead(path);
-        var head = new byte[(int)Math.Min(fs.Length, 1 << 16)];
-        fs.ReadExactly(head);
-        return ParseHeader(path, head, fs.Length).Format;
+        try
+        {
+            using var fs = File.OpenRead(path);
+            return ParseHeader(path, fs).Format;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException(path, null, null, "cannot read the audio file: " + e.Message,
+                "check that the file exists and is readable");
+        }
     }
 
-    static (WavFormat Format, int DataOffset, int DataLength) ParseHeader(string path, byte[] b, long? fileLength = null)
+    static (WavFormat Format, long DataOffset, long DataLength) ParseHeader(string path, Stream s)
     {
-        long total = fileLength ?? b.Length;
-        if (b.Length < 12 || Encoding.ASCII.GetString(b, 0, 4) != "RIFF" || Encoding.ASCII.GetString(b, 8, 4) != "WAVE")
+        long total = s.Length;
+        var head = new byte[12];
+        int got = ReadUpTo(s, head);
+        if (got < 12 || Encoding.ASCII.GetString(head, 0, 4) != "RIFF" || Encoding.ASCII.GetString(head, 8, 4) != "WAVE")
         {
-            var what = b.Length >= 4 ? Sniff(b) : "an empty or truncated file";
+            var what = got < 4 ? "an empty or truncated file"
+                : got < 12 && Encoding.ASCII.GetString(head, 0, 4) == "RIFF" ? "a truncated RIFF header"
+                : Sniff(head);
             throw new InputException(path, null, null, $"unsupported format: not a RIFF/WAVE file ({what})", ConvertHint);
         }
-        int pos = 12;
+        long pos = 12;
         ushort tag = 0, channels = 0, bits = 0, validBits = 0;
         int rate = 0, blockAlign = 0;
         bool haveFmt = false, extensible = false;
-        while (pos + 8 <= b.Length)
+        var chunk = new byte[8];
+        while (pos + 8 <= total)
         {
-            var id = Encoding.ASCII.GetString(b, pos, 4);
-            long size = BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(pos + 4));
-            int body = pos + 8;
+            s.Position = pos;
+            s.ReadExactly(chunk);
+            var id = Encoding.ASCII.GetString(chunk, 0, 4);
+            long size = BinaryPrimitives.ReadUInt32LittleEndian(chunk.AsSpan(4));
+            long body = pos + 8;
             if (id == "fmt ")
             {
-                if (size < 16 || body + 16 > b.Length)
+                var b = new byte[(int)Math.Min(size, 40)];
+                if (size < 16 || ReadUpTo(s, b) < 16)
                     throw new InputException(path, null, null, "corrupt WAV: 'fmt ' chunk is too short", "re-export the file");
-                tag = BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(body));
-                channels = BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(body + 2));
-                rate = (int)BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(body + 4));
-                blockAlign = BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(body + 12));
-                bits = BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(body + 14));
+                tag = BinaryPrimitives.ReadUInt16LittleEndian(b);
+                channels = BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(2));
+                rate = (int)BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(4));
+                blockAlign = BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(12));
+                bits = BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(14));
                 if (tag == FormatExtensible)
                 {
-                    if (size < 40 || body + 40 > b.Length)
+                    if (size < 40 || b.Length < 40 || body + 40 > total)
                         throw new InputException(path, null, null, "corrupt WAV: WAVE_FORMAT_EXTENSIBLE header is too short",
                             "re-export the file");
                     extensible = true;
-                    validBits = BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(body + 18));
-                    tag = BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(body + 24)); // first 2 bytes of SubFormat GUID
+                    validBits = BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(18));
+                    // SubFormat GUID: the format tag in its first 2 bytes, then the fixed KSDATAFORMAT suffix.
+                    tag = b.AsSpan(26, 14).SequenceEqual(KsDataFormatSuffix)
+                        ? BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(24))
+                        : FormatExtensible;
                 }
                 haveFmt = true;
             }
@@ -82,16 +106,26 @@ public static class WavFile
                     throw new InputException(path, null, null, "corrupt WAV: 'data' chunk comes before 'fmt '", "re-export the file");
                 var fmt = Validate(path, tag, channels, rate, bits, validBits, blockAlign, extensible);
                 long available = total - body;
-                // Streamed writers leave 0 or 0xFFFFFFFF as the size; take what is there.
+                // Streamed writers leave 0 or 0xFFFFFFFF as the size; a cut-off file holds less than declared:
+                // take what is there, whole frames only.
                 if (size == 0 || size == uint.MaxValue || size > available) size = available;
                 size -= size % blockAlign;
-                var frames = size / blockAlign;
-                return (fmt with { Frames = frames }, body, (int)Math.Min(size, b.Length - body));
+                return (fmt with { Frames = size / blockAlign }, body, size);
             }
-            pos = body + (int)size + (int)(size & 1); // chunks are word-aligned
+            pos = body + size + (size & 1); // chunks are word-aligned
         }
         throw new InputException(path, null, null,
             haveFmt ? "corrupt WAV: no 'data' chunk" : "corrupt WAV: no 'fmt ' chunk", "re-export the file");
+    }
+
+    static readonly byte[] KsDataFormatSuffix =
+        { 0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71 };
+
+    static int ReadUpTo(Stream s, byte[] buffer)
+    {
+        int got = 0, n;
+        while (got < buffer.Length && (n = s.Read(buffer, got, buffer.Length - got)) > 0) got += n;
+        return got;
     }
 
     static WavFormat Validate(string path, ushort tag, ushort channels, int rate, ushort bits, ushort validBits,
@@ -167,9 +201,16 @@ public static class WavFile
                 EncodeSample(span.Slice(o, bytesPer), clip.Channels[c][i], format, bits);
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var tmp = full + ".tmp-" + Environment.ProcessId;
-        File.WriteAllBytes(tmp, buf);
-        File.Move(tmp, full, true);
+        var tmp = $"{full}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        try
+        {
+            File.WriteAllBytes(tmp, buf);
+            File.Move(tmp, full, true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
     }
 
     static void EncodeSample(Span<byte> s, float v, WavSampleFormat format, int bits)
@@ -196,6 +237,7 @@ public static class WavFile
     static string TagName(ushort tag) => tag switch
     {
         2 => "MS ADPCM", 6 => "A-law", 7 => "mu-law", 0x11 => "IMA ADPCM", 0x55 => "MP3", 0x50 => "MPEG",
+        FormatExtensible => "WAVE_FORMAT_EXTENSIBLE with an unknown sub-format",
         _ => "compressed or unknown",
     };
 

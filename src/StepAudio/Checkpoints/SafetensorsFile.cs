@@ -137,19 +137,26 @@ public sealed class SafetensorsFile : IDisposable
         int padded = (json.Length + 7) / 8 * 8;
         var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
         Directory.CreateDirectory(dir);
-        var tmp = path + ".tmp-" + Environment.ProcessId;
-        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        // Unique per writer (process and call), so concurrent writers of one path never share a temp file;
+        // the last rename wins and every reader sees one whole file.
+        var tmp = $"{path}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        try
         {
-            fs.Write(BitConverter.GetBytes((long)padded));
-            fs.Write(json);
-            for (int i = json.Length; i < padded; i++) fs.WriteByte((byte)' ');
-            foreach (var c in contiguous)
+            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
             {
-                if (c.numel() > 0) fs.Write(c.bytes);
-                c.Dispose();
+                fs.Write(BitConverter.GetBytes((long)padded));
+                fs.Write(json);
+                for (int i = json.Length; i < padded; i++) fs.WriteByte((byte)' ');
+                foreach (var c in contiguous)
+                    if (c.numel() > 0) fs.Write(c.bytes);
             }
+            File.Move(tmp, path, true);
         }
-        File.Move(tmp, path, true);
+        finally
+        {
+            foreach (var c in contiguous) c.Dispose();
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
     }
 
     /// <summary>Bytes per element of a safetensors dtype name.</summary>

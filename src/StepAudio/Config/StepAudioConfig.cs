@@ -40,6 +40,9 @@ public sealed class StepAudioConfig
 
     /// <summary>The file this was loaded from (null when built in code).</summary>
     [ConfigIgnore] public string? SourcePath { get; set; }
+
+    /// <summary>Line of each key given in the file (dotted path, e.g. <c>model.llm.lora_r</c>), for error messages.</summary>
+    [ConfigIgnore] public IReadOnlyDictionary<string, int> KeyLines { get; set; } = new Dictionary<string, int>();
 }
 
 /// <summary><c>model:</c></summary>

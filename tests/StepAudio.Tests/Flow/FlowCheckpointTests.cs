@@ -10,7 +10,7 @@ public class FlowCheckpointTests
     {
         using var model = TinyFlow.Model();
         var report = FlowCheckpoint.Load(model, TinyFlow.FlowPt);
-        Assert.True(report.IsExactMatch, report.ToString());
+        Assert.True(report.IsExact, report.ToString());
         Assert.Equal(model.state_dict().Count, report.Loaded);
         using var expected = FlowCheckpoint.Read(TinyFlow.FlowPt)["decoder.estimator.in_proj.weight"];
         Assert.True(model.state_dict()["decoder.estimator.in_proj.weight"].eq(expected).all().item<bool>());
@@ -30,11 +30,11 @@ public class FlowCheckpointTests
         Assert.NotEmpty(report.Missing);
         Assert.All(report.Missing, k => Assert.StartsWith("decoder.estimator.blocks.2.", k));
         Assert.Empty(report.Unexpected);
-        Assert.Empty(report.ShapeMismatches);
+        Assert.Empty(report.Mismatched);
     }
 
     [Fact]
-    public void ReportsUnexpectedKeysAndShapeMismatches()
+    public void ReportsUnexpectedKeysAndMismatched()
     {
         var config = FlowConfig.Tiny with
         {
@@ -44,10 +44,10 @@ public class FlowCheckpointTests
         using var model = TinyFlow.Model(config: config);
         var report = FlowCheckpoint.Load(model, TinyFlow.FlowPt, strict: false);
         Assert.Contains("encoder.up_encoders.0.self_attn.pos_bias_u", report.Unexpected);
-        Assert.Contains(report.ShapeMismatches, m => m.Key == "decoder.estimator.in_proj.weight"
+        Assert.Contains(report.Mismatched, m => m.Key == "decoder.estimator.in_proj.weight"
                                                      && m.Expected.SequenceEqual(new long[] { 32, 320 })
-                                                     && m.Actual.SequenceEqual(new long[] { 64, 320 }));
-        Assert.Contains("shape mismatches", report.ToString());
+                                                     && m.Found.SequenceEqual(new long[] { 64, 320 }));
+        Assert.Contains("mismatched", report.ToString());
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public class FlowCheckpointTests
             FlowCheckpoint.SaveSafetensors(a, path);
             using var b = TinyFlow.Model(2);
             var report = FlowCheckpoint.Load(b, path);
-            Assert.True(report.IsExactMatch, report.ToString());
+            Assert.True(report.IsExact, report.ToString());
             var sa = a.state_dict();
             foreach (var (k, v) in b.state_dict()) Assert.True(v.eq(sa[k]).all().item<bool>(), k);
         }

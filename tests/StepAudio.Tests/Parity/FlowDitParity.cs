@@ -18,7 +18,7 @@ public sealed class FlowDitParity : IParityComponent
         using var cfm = new CausalConditionalCfm(config.Estimator, config.Cfm);
         cfm.eval();
         var load = FlowCheckpoint.Load(cfm, f.WeightsPath, strict: true, stripPrefix: "decoder.");
-        r.Check(load.IsExactMatch && load.Loaded > 0, "weights: " + load);
+        r.Check(load.IsExact && load.Loaded > 0, "weights: " + load);
 
         if (f.Io.ContainsKey("fwd.out"))
             using (no_grad())

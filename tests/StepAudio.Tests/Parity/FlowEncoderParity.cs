@@ -21,7 +21,7 @@ public sealed class FlowEncoderParity : IParityComponent
         using var model = new CausalMaskedDiffWithXvec(config);
         model.eval();
         var load = FlowCheckpoint.Load(model, f.WeightsPath, strict: false);
-        r.Check(load.Unexpected.Count == 0 && load.ShapeMismatches.Count == 0
+        r.Check(load.Unexpected.Count == 0 && load.Mismatched.Count == 0
                 && load.Missing.All(k => k.StartsWith("decoder.", StringComparison.Ordinal)),
             "encoder-side weights do not line up with the model: " + load);
 

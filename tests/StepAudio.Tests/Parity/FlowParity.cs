@@ -19,7 +19,7 @@ public sealed class FlowParity : IParityComponent
         var pt = f.File_("flow.pt");
         var source = File.Exists(pt) ? pt : f.WeightsPath;
         var load = FlowCheckpoint.Load(model, source, strict: true);
-        r.Check(load.IsExactMatch && load.Loaded == model.state_dict().Count, "flow.pt: " + load);
+        r.Check(load.IsExact && load.Loaded == model.state_dict().Count, "flow.pt: " + load);
         if (File.Exists(pt) && File.Exists(f.WeightsPath))
         {
             using var scope = NewDisposeScope();

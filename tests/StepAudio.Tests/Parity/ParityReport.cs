@@ -26,12 +26,21 @@ public sealed class ParityReport
         var expected = fixture.Io.TryGetValue(key, out var e) ? e
             : fixture.Weights.TryGetValue(key, out var w) ? w
             : throw new KeyNotFoundException($"{fixture.Dir}: no stored tensor '{key}' in io or weights");
-        var (tolKey, tol) = ToleranceFor(key);
+        CompareWith(key, expected, actual, key);
+    }
+
+    /// <summary>
+    /// Compares with a tensor stored outside io/weights (a sub-folder's file, e.g. <c>lora/io.safetensors</c>);
+    /// the tolerance is the one that applies to <paramref name="toleranceKey"/>.
+    /// </summary>
+    public void CompareWith(string label, Tensor expected, Tensor actual, string toleranceKey)
+    {
+        var (tolKey, tol) = ToleranceFor(toleranceKey);
         if (tolKey != null) usedTolerances.Add(tolKey);
         Compared++;
         if (!actual.shape.SequenceEqual(expected.shape))
         {
-            failures.Add($"{key}: shape [{string.Join(",", actual.shape)}] != expected [{string.Join(",", expected.shape)}]");
+            failures.Add($"{label}: shape [{string.Join(",", actual.shape)}] != expected [{string.Join(",", expected.shape)}]");
             return;
         }
         using var scope = NewDisposeScope();
@@ -40,7 +49,7 @@ public sealed class ParityReport
         double diff = a.numel() == 0 ? 0 : (a - x).abs().max().item<double>();
         double scale = x.numel() == 0 ? 0 : x.abs().max().item<double>();
         bool ok = tol.Passes(diff, scale, expected.numel() == 1);
-        var line = $"{key}: max|diff| {diff:g3} (max|expected| {scale:g3}) vs {tol}{(ok ? "" : "  FAIL")}";
+        var line = $"{label}: max|diff| {diff:g3} (max|expected| {scale:g3}) vs {tol}{(ok ? "" : "  FAIL")}";
         lines.Add(line);
         if (!ok) failures.Add(line);
     }

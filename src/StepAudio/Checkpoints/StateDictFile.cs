@@ -1,0 +1,59 @@
+using System.Collections;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace StepAudio.Checkpoints;
+
+/// <summary>
+/// Reads a whole state dict from safetensors or from a PyTorch zip checkpoint (<c>torch.save(state_dict)</c>, the
+/// format of the real <c>hift.pt</c> and <c>flow.pt</c>), as CPU tensors under their stored keys.
+/// </summary>
+public static class StateDictFile
+{
+    /// <summary>
+    /// Loads <paramref name="path"/>: <c>.safetensors</c> by extension, anything else as a PyTorch zip archive.
+    /// Legacy (pre-1.6, non-zip) torch files and non-tensor entries fail with an <see cref="InputException"/>.
+    /// </summary>
+    public static Dictionary<string, Tensor> Load(string path)
+    {
+        if (!File.Exists(path))
+            throw new InputException(path, null, null, "checkpoint file not found", "check the path (model.flow.model_path)");
+        if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+            return SafetensorsFile.LoadAll(path);
+        if (!IsZip(path))
+            throw new InputException(path, null, null,
+                "is not a PyTorch zip checkpoint (legacy torch.save format or another file type)",
+                "re-save it in Python with torch.save(torch.load(p), p) (torch >= 1.6 writes the zip format), or convert to safetensors");
+        Hashtable table;
+        try
+        {
+            table = PyTorchUnpickler.UnpickleStateDict(path);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InputException(path, null, null, $"cannot be read as a PyTorch state dict ({e.Message})",
+                "save a plain state dict: torch.save(model.state_dict(), p)", e);
+        }
+        var result = new Dictionary<string, Tensor>(table.Count);
+        foreach (DictionaryEntry entry in table)
+        {
+            var key = entry.Key.ToString()!;
+            if (entry.Value is not Tensor t)
+            {
+                foreach (var v in result.Values) v.Dispose();
+                throw new InputException(path, null, key,
+                    $"holds a {entry.Value?.GetType().Name ?? "null"}, not a tensor",
+                    "save a plain state dict (torch.save(model.state_dict(), p)), not a training checkpoint");
+            }
+            result[key] = t;
+        }
+        return result;
+    }
+
+    static bool IsZip(string path)
+    {
+        using var f = File.OpenRead(path);
+        Span<byte> magic = stackalloc byte[4];
+        return f.Read(magic) == 4 && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4;
+    }
+}

@@ -1,0 +1,52 @@
+using StepAudio.Llm;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace StepAudio.Checkpoints;
+
+/// <summary>
+/// Loads Step-Audio-EditX's LLM from a Hugging Face folder (<c>config.json</c> plus
+/// <c>model.safetensors.index.json</c> and shards, or one <c>model.safetensors</c>), bf16 or fp32 on disk, into the
+/// dtype and device asked for. The model is first built on the <c>meta</c> device (shapes only) and each tensor is
+/// put in place as it is read, so the 7 GB checkpoint is never held twice.
+/// </summary>
+public static class Step1Checkpoint
+{
+    /// <summary>
+    /// Loads the model in <paramref name="folder"/>. With <paramref name="strict"/> (the default) any missing,
+    /// unexpected or mis-shaped key fails with a report naming them.
+    /// </summary>
+    public static Step1LoadResult Load(string folder, ScalarType dtype = ScalarType.Float32, Device? device = null,
+        bool strict = true)
+    {
+        var configPath = Path.Combine(folder, "config.json");
+        var config = Step1Config.FromJsonFile(configPath);
+        return Load(folder, config, dtype, device, strict);
+    }
+
+    /// <summary>Loads the weights in <paramref name="weights"/> (folder or .safetensors file) for <paramref name="config"/>.</summary>
+    public static Step1LoadResult Load(string weights, Step1Config config, ScalarType dtype = ScalarType.Float32,
+        Device? device = null, bool strict = true)
+    {
+        device ??= CPU;
+        using var files = HfCheckpointFiles.Open(weights);
+        var model = new Step1ForCausalLM(config, torch.device(DeviceType.META), dtype);
+        try
+        {
+            var report = StateDictLoader.Load(model, files, dtype, device, strict, Step1Lora.IsLoraParameter, InitMissing);
+            return new Step1LoadResult(model, report);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    static void InitMissing(string key, Tensor value)
+    {
+        using var _ = no_grad();
+        if (key.EndsWith("layernorm.weight", StringComparison.Ordinal) || key == "model.norm.weight") nn.init.ones_(value);
+        else nn.init.normal_(value, 0, 0.02);
+    }
+}

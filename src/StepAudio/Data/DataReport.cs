@@ -1,0 +1,55 @@
+using StepAudio.Config;
+
+namespace StepAudio.Data;
+
+/// <summary>What <see cref="ManifestValidator"/> found in a set of manifests and their audio.</summary>
+/// <param name="Mode">The training mode the data was checked for.</param>
+/// <param name="TargetSampleRate">The config's <c>data.sample_rate</c>.</param>
+/// <param name="Manifests">Each manifest and how many records parsed from it.</param>
+/// <param name="Records">Records that parsed, over all manifests.</param>
+/// <param name="EditTypeCounts">Records per <c>edit_type</c> name.</param>
+/// <param name="SpeakerCounts">Records per <c>speaker_id</c> (<c>(none)</c> when absent).</param>
+/// <param name="Clips">Each distinct audio file that could be read.</param>
+/// <param name="SampleRates">Clips per sample rate.</param>
+/// <param name="ChannelCounts">Clips per channel count.</param>
+/// <param name="DuplicateRecords">Records repeating an earlier prompt/target pair.</param>
+/// <param name="OverlappingRecords">Records in a later manifest sharing audio, or target text and speaker, with an earlier one.</param>
+/// <param name="Problems">Every error and warning, in the order found.</param>
+public sealed record DataReport(
+    TrainMode Mode,
+    int TargetSampleRate,
+    IReadOnlyList<(string Path, int Records)> Manifests,
+    int Records,
+    IReadOnlyDictionary<string, int> EditTypeCounts,
+    IReadOnlyDictionary<string, int> SpeakerCounts,
+    IReadOnlyList<AudioClipStats> Clips,
+    IReadOnlyDictionary<int, int> SampleRates,
+    IReadOnlyDictionary<int, int> ChannelCounts,
+    int DuplicateRecords,
+    int OverlappingRecords,
+    IReadOnlyList<DataProblem> Problems)
+{
+    /// <summary>The errors: training would fail or learn from broken data.</summary>
+    public IReadOnlyList<DataProblem> Errors => Problems.Where(p => p.IsError).ToList();
+
+    /// <summary>The warnings: worth a look, training still runs.</summary>
+    public IReadOnlyList<DataProblem> Warnings => Problems.Where(p => !p.IsError).ToList();
+
+    /// <summary>Whether any error was found.</summary>
+    public bool HasErrors => Problems.Any(p => p.IsError);
+
+    /// <summary>Seconds of audio over all distinct clips.</summary>
+    public double TotalDuration => Clips.Sum(c => c.Duration);
+
+    /// <summary>The shortest clip in seconds (0 when there are none).</summary>
+    public double MinDuration => Clips.Count == 0 ? 0 : Clips.Min(c => c.Duration);
+
+    /// <summary>The longest clip in seconds (0 when there are none).</summary>
+    public double MaxDuration => Clips.Count == 0 ? 0 : Clips.Max(c => c.Duration);
+
+    /// <summary>Clips with samples at |x| ≥ 0.999.</summary>
+    public int ClippedClips => Clips.Count(c => c.ClippedSamples > 0);
+
+    /// <inheritdoc cref="DataReportText.Render"/>
+    public override string ToString() => DataReportText.Render(this);
+}

@@ -1,0 +1,19 @@
+namespace StepAudio.Llm;
+
+/// <summary>One LoRA training benchmark: a model size, a batch shape and a step count.</summary>
+public sealed record Step1BenchCase(string Name, Step1Config Config, int Batch, int SeqLen, int Steps, LoraConfig Lora)
+{
+    /// <summary>The tiny config (4 layers, hidden 256, 8 heads in 2 groups; batch 4 × 256).</summary>
+    public static Step1BenchCase Tiny(int steps = 5) => new("tiny", new Step1Config
+    {
+        HiddenSize = 256, NumHiddenLayers = 4, NumAttentionHeads = 8, NumAttentionGroups = 2, IntermediateSize = 688,
+        VocabSize = 4096, MaxSeqLen = 1024,
+    }, 4, 256, steps, new LoraConfig());
+
+    /// <summary>The "small" config (8 layers, hidden 512, 8 heads in 2 groups; batch 4 × 512).</summary>
+    public static Step1BenchCase Small(int steps = 3) => new("small", new Step1Config
+    {
+        HiddenSize = 512, NumHiddenLayers = 8, NumAttentionHeads = 8, NumAttentionGroups = 2, IntermediateSize = 1376,
+        VocabSize = 8192, MaxSeqLen = 1024,
+    }, 4, 512, steps, new LoraConfig());
+}
