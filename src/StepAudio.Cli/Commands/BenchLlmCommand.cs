@@ -1,3 +1,4 @@
+using StepAudio.Bench;
 using System.CommandLine;
 using System.Text.Json;
 using StepAudio.Llm;

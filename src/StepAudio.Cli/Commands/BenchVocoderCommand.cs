@@ -1,3 +1,4 @@
+using StepAudio.Bench;
 using System.CommandLine;
 using StepAudio.Vocoder;
 

@@ -1,3 +1,5 @@
+
+
 namespace StepAudio.Bench;
 
 /// <summary>

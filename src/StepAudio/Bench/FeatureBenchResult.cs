@@ -1,3 +1,5 @@
+
+
 namespace StepAudio.Bench;
 
 /// <summary>What <see cref="FeatureBench.Run"/> measured: each WAV in the folder, the synthetic clip, and what was skipped.</summary>

@@ -1,3 +1,4 @@
+using StepAudio.Bench;
 using System.Text.Json;
 using StepAudio.Flow;
 

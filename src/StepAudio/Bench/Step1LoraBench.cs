@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using StepAudio.Checkpoints;
+using StepAudio.Llm;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace StepAudio.Llm;
+namespace StepAudio.Bench;
 
 /// <summary>
 /// LoRA training-step benchmark. <see cref="WriteCase"/> stores weights, LoRA A/B and a batch in one safetensors file

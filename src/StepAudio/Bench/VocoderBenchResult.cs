@@ -1,4 +1,6 @@
-namespace StepAudio.Vocoder;
+using StepAudio.Vocoder;
+
+namespace StepAudio.Bench;
 
 /// <summary>
 /// One vocoder's timing: seconds of compute per call (median of <see cref="Repeats"/> after one warm-up) for

@@ -1,4 +1,6 @@
-namespace StepAudio.Llm;
+using StepAudio.Llm;
+
+namespace StepAudio.Bench;
 
 /// <summary>Peak resident memory while loading a checkpoint, against its size on disk.</summary>
 public sealed record Step1LoaderBenchResult(long CheckpointBytes, long RssBeforeBytes, long PeakRssBytes, double Seconds)

@@ -1,8 +1,9 @@
 using System.Diagnostics;
+using StepAudio.Vocoder;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace StepAudio.Vocoder;
+namespace StepAudio.Bench;
 
 /// <summary>
 /// Real-time factors of the two vocoders on the same log-mel: HiFT at the shipped size (random weights: speed does

@@ -1,4 +1,6 @@
-namespace StepAudio.Llm;
+using StepAudio.Llm;
+
+namespace StepAudio.Bench;
 
 /// <summary>One LoRA training benchmark: a model size, a batch shape and a step count.</summary>
 public sealed record Step1BenchCase(string Name, Step1Config Config, int Batch, int SeqLen, int Steps, LoraConfig Lora)

@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using StepAudio.Checkpoints;
+using StepAudio.Llm;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace StepAudio.Llm;
+namespace StepAudio.Bench;
 
 /// <summary>
 /// Loader memory benchmark: writes a synthetic bf16 sharded Step1 checkpoint of about the requested size, then (in a

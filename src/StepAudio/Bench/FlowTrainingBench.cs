@@ -1,11 +1,12 @@
 using System.Diagnostics;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using StepAudio.Checkpoints;
+using StepAudio.Flow;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace StepAudio.Flow;
+namespace StepAudio.Bench;
 
 /// <summary>
 /// A CFM training step of the flow (frozen encoder, trainable DiT and speaker projection, AdamW) for
