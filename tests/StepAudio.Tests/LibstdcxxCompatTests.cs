@@ -43,6 +43,23 @@ public class LibstdcxxCompatTests
     }
 
     [Fact]
+    public void NotebookResolverWritesALoadableCopyAndLeavesTheOriginal()
+    {
+        var original = OriginalLibrary();
+        var before = File.ReadAllBytes(original);
+        var cache = TestPaths.NewTempDir();
+        try
+        {
+            var copy = StepAudio.Platform.TorchRuntime.PatchedCopy(original, cache);
+            Assert.StartsWith(Path.Combine(cache, "stepaudio", "native"), copy);
+            Assert.False(LibstdcxxCompat.NeedsPatch(copy));
+            Assert.Equal(before, File.ReadAllBytes(original));
+            Assert.Equal(copy, StepAudio.Platform.TorchRuntime.PatchedCopy(original, cache)); // reused, not rewritten
+        }
+        finally { Directory.Delete(cache, true); }
+    }
+
+    [Fact]
     public void BuildOutputCopyLoadsOnThisSystem()
     {
         var copy = Path.Combine(AppContext.BaseDirectory, "libLibTorchSharp.so");

@@ -35,7 +35,7 @@ public static class TorchRuntime
         if (original == null) return IntPtr.Zero;
         try
         {
-            var path = LibstdcxxCompat.NeedsPatch(original) ? PatchedCopy(original) : original;
+            var path = LibstdcxxCompat.NeedsPatch(original) ? PatchedCopy(original, CacheRoot()) : original;
             return NativeLibrary.TryLoad(path, out var handle) ? handle : IntPtr.Zero;
         }
         catch (IOException)
@@ -58,15 +58,20 @@ public static class TorchRuntime
         return null;
     }
 
-    /// <summary>Writes (once per distinct original) a weak-version copy under the user's cache folder.</summary>
-    static string PatchedCopy(string original)
+    static string CacheRoot()
+    {
+        var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        return string.IsNullOrEmpty(cache)
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache")
+            : cache;
+    }
+
+    /// <summary>Writes (once per distinct original) a weak-version copy under <paramref name="cacheRoot"/>.</summary>
+    internal static string PatchedCopy(string original, string cacheRoot)
     {
         var bytes = File.ReadAllBytes(original);
         var hash = Convert.ToHexString(SHA256.HashData(bytes))[..16];
-        var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        if (string.IsNullOrEmpty(cache))
-            cache = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-        var dir = Path.Combine(cache, "stepaudio", "native", hash);
+        var dir = Path.Combine(cacheRoot, "stepaudio", "native", hash);
         var target = Path.Combine(dir, "libLibTorchSharp.so");
         if (File.Exists(target)) return target;
         Directory.CreateDirectory(dir);
