@@ -7,16 +7,17 @@ namespace StepAudio.Tests.Training;
 
 public class ContiguousAdamWTests
 {
-    /// <summary>Two identical small models: Linear → Tanh → Linear, plus a parameter the loss never uses.</summary>
+    /// <summary>
+    /// Two identical small models: Linear → Tanh → Linear, plus a parameter the loss never uses. The second copies the
+    /// first's values (tests run in parallel, so the global seed cannot make them equal).
+    /// </summary>
     static (Sequential Net, Parameter Unused)[] Twins()
     {
-        var twins = new (Sequential, Parameter)[2];
-        for (int i = 0; i < 2; i++)
-        {
-            manual_seed(11);
-            twins[i] = (nn.Sequential(nn.Linear(5, 7), nn.Tanh(), nn.Linear(7, 3)), nn.Parameter(randn(4)));
-        }
-        return twins;
+        var a = (Net: nn.Sequential(nn.Linear(5, 7), nn.Tanh(), nn.Linear(7, 3)), Unused: nn.Parameter(randn(4)));
+        var b = (Net: nn.Sequential(nn.Linear(5, 7), nn.Tanh(), nn.Linear(7, 3)), Unused: nn.Parameter(a.Unused.detach().clone()));
+        using (no_grad())
+            foreach (var (pa, pb) in a.Net.parameters().Zip(b.Net.parameters())) pb.copy_(pa);
+        return new[] { a, b };
     }
 
     static List<Parameter> Params((Sequential Net, Parameter Unused) m) => m.Net.parameters().Append(m.Unused).ToList();
@@ -40,10 +41,12 @@ public class ContiguousAdamWTests
     public void MatchesTorchSharpAdamWIncludingParametersWithoutGradient()
     {
         using var scope = NewDisposeScope();
-        var (a, b) = (Twins()[0], Twins()[1]);
+        var twins = Twins();
+        var (a, b) = (twins[0], twins[1]);
         var pa = Params(a);
         var pb = Params(b);
         var unusedBefore = b.Unused.clone();
+        var firstBefore = pb[0].clone();
         using var stock = optim.AdamW(pa, 1e-2, weight_decay: 0.1);
         using var flat = new ContiguousAdamW(pb, 1e-2, weight_decay: 0.1);
         var g = new Generator(3);
@@ -56,14 +59,15 @@ public class ContiguousAdamWTests
         AssertSame(pa, pb);
         // AdamW skips a parameter that never got a gradient (no weight decay either).
         Assert.True(b.Unused.eq(unusedBefore).all().item<bool>());
-        Assert.False(pb[0].eq(Params(Twins()[1])[0]).all().item<bool>());
+        Assert.False(pb[0].eq(firstBefore).all().item<bool>());
     }
 
     [Fact]
     public void FastPathMatchesAndKeepsTheStateDictLayout()
     {
         using var scope = NewDisposeScope();
-        var (a, b) = (Twins()[0], Twins()[1]);
+        var twins = Twins();
+        var (a, b) = (twins[0], twins[1]);
         var pa = a.Net.parameters().ToList();
         var pb = b.Net.parameters().ToList();
         using var stock = optim.AdamW(pa, 1e-2, weight_decay: 0.01);
