@@ -29,12 +29,7 @@ public sealed class CausalConv1d : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        long b = x.size(0), c = x.size(1), t = x.size(2), outC = weight.size(0);
-        var padded = F.pad(x, new long[] { kernelSize - 1, 0 });                        // (B, C, T + k − 1)
-        // conv1d written as one product over the k frames each output sees (im2col): same weights and sums, but
-        // oneDNN's conv1d costs ~100 µs a call at the tiny sizes whatever the size, this a few µs (≈ equal when large).
-        var frames = padded.unfold(2, kernelSize, 1).permute(0, 2, 1, 3).reshape(b, t, c * kernelSize);  // (B, T, C·k)
-        var y = F.linear(frames, weight.view(outC, c * kernelSize), bias);               // (B, T, C')
-        return y.transpose(1, 2).MoveToOuterDisposeScope();
+        var padded = F.pad(x, new long[] { kernelSize - 1, 0 });
+        return Im2colConv1d.Forward(padded, weight, bias).MoveToOuterDisposeScope();
     }
 }
