@@ -22,11 +22,14 @@ public class ContiguousAdamWTests
 
     static List<Parameter> Params((Sequential Net, Parameter Unused) m) => m.Net.parameters().Append(m.Unused).ToList();
 
-    static void Step(optim.Optimizer opt, Sequential net, Tensor x)
+    static void Step(optim.Optimizer opt, Sequential net, Tensor x, bool replaceGradient = false)
     {
         using var scope = NewDisposeScope();
         opt.zero_grad();
         net.forward(x).pow(2).mean().backward();
+        var p = net.parameters().Last();
+        if (replaceGradient) p.grad = p.grad! * 3;   // a new tensor, not an in-place change
+        else nn.utils.clip_grad_norm_(net.parameters(), 0.05);
         opt.step();
     }
 
@@ -81,6 +84,9 @@ public class ContiguousAdamWTests
         }
         AssertSame(pa, pb);
         Assert.Equal(a.Net.state_dict().Keys, b.Net.state_dict().Keys);
+        // The one-pass path ran: parameters and gradients are consecutive views of the flat buffers.
+        Assert.Equal(pb[0].numel(), pb[1].storage_offset());
+        Assert.Equal(1 + pb[0].numel(), pb[1].grad!.storage_offset());
 
         var sa = stock.state_dict();
         var sb = flat.state_dict();
@@ -97,6 +103,14 @@ public class ContiguousAdamWTests
         // Loading another optimizer's state keeps the one-pass update working on that state.
         flat.load_state_dict(stock.state_dict());
         var x2 = randn(new long[] { 6, 5 }, generator: g);
+        Step(stock, a.Net, x2);
+        Step(flat, b.Net, x2);
+        AssertSame(pa, pb);
+
+        // A gradient replaced by a new tensor between backward and step is the one used.
+        Step(stock, a.Net, x2, replaceGradient: true);
+        Step(flat, b.Net, x2, replaceGradient: true);
+        AssertSame(pa, pb);
         Step(stock, a.Net, x2);
         Step(flat, b.Net, x2);
         AssertSame(pa, pb);
