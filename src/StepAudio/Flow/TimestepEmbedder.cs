@@ -35,6 +35,12 @@ public sealed class TimestepEmbedder : nn.Module<Tensor, Tensor>
         return mlp.forward(Sinusoid(t * 1000, freqs, FrequencyEmbeddingSize)).MoveToOuterDisposeScope();
     }
 
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) freqs?.Dispose();
+        base.Dispose(disposing);
+    }
+
     /// <summary>The GLIDE sinusoid: [cos(t·f), sin(t·f)] with f = exp(−ln(max_period)·i/half).</summary>
     public static Tensor TimestepEmbedding(Tensor t, int dim, double maxPeriod = 10000)
     {
