@@ -17,7 +17,7 @@ namespace StepAudio.Training;
 /// counts that differ between parameters. Parameters must share one dtype and device, and must not be replaced by new
 /// tensors afterwards (in-place updates, such as loading weights with <c>copy_</c>, are fine). Change gradients in
 /// place (as <c>clip_grad_norm_</c> does); a gradient replaced by a new tensor is noticed (by its storage offset) and
-/// copied back into the buffer.
+/// copied back into the buffer. Memory: one N-element scratch buffer more than AdamW keeps between steps.
 /// </para>
 /// </summary>
 public sealed class ContiguousAdamW : AdamW
@@ -50,6 +50,8 @@ public sealed class ContiguousAdamW : AdamW
         if (parameters.Any(p => p.dtype != dtype || p.device.type != device.type || p.device.index != device.index))
             throw new ArgumentException("ContiguousAdamW needs parameters of one dtype and device; use torch.optim.AdamW otherwise",
                 nameof(parameters));
+        if (parameters.Distinct().Count() != parameters.Length)
+            throw new ArgumentException("a parameter is listed twice", nameof(parameters));
         parameterList = parameters;
         offsets = new long[parameters.Length + 1];
         for (int i = 0; i < parameterList.Length; i++) offsets[i + 1] = offsets[i] + parameterList[i].numel();
