@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json;
 using StepAudio.Checkpoints;
 using StepAudio.Flow;
+using StepAudio.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -88,7 +89,8 @@ public static class FlowTrainingBench
         var io = SafetensorsFile.LoadAll(Path.Combine(dir, "inputs.safetensors"));
         var batch = new FlowBatch(io["speech_token"], io["speech_token_len"], io["speech_feat"], io["speech_feat_len"], io["embedding"]);
         var draws = new CfmDraws(io["draws.t"], io["draws.z"], io["draws.cfg_keep"], io["draws.prompt_len"]);
-        var opt = optim.AdamW(trainable, LearningRate, weight_decay: WeightDecay);
+        // AdamW's maths in one pass over all the DiT's tensors (PyTorch's default AdamW loops over them one by one).
+        var opt = new ContiguousAdamW(trainable, LearningRate, weight_decay: WeightDecay);
         double loss0 = double.NaN;
         var times = new List<double>();
         for (int step = 0; step < warmup + steps; step++)

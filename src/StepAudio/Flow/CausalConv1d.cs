@@ -30,6 +30,6 @@ public sealed class CausalConv1d : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var padded = F.pad(x, new long[] { kernelSize - 1, 0 });
-        return F.conv1d(padded, weight, bias).MoveToOuterDisposeScope();
+        return Im2colConv1d.Forward(padded, weight, bias).MoveToOuterDisposeScope();
     }
 }

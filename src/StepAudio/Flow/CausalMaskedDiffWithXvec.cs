@@ -18,6 +18,7 @@ public sealed class CausalMaskedDiffWithXvec : nn.Module
     readonly Linear encoder_proj;
     readonly CausalConditionalCfm decoder;
 #pragma warning restore IDE1006
+    Parameter[]? encoderSideParameters;   // input_embedding, encoder, encoder_proj: fixed objects, read every step
 
     /// <summary>Builds the model with freshly initialised weights (load a checkpoint with <see cref="FlowCheckpoint"/>).</summary>
     public CausalMaskedDiffWithXvec(FlowConfig config) : base(nameof(CausalMaskedDiffWithXvec))
@@ -117,8 +118,9 @@ public sealed class CausalMaskedDiffWithXvec : nn.Module
         using var scope = NewDisposeScope();
         var spks = ProjectSpeaker(batch.Embedding);
         Tensor h, hLen;
-        bool frozen = !input_embedding.parameters().Concat(encoder.parameters()).Concat(encoder_proj.parameters())
-            .Any(p => p.requires_grad);
+        encoderSideParameters ??= input_embedding.parameters().Concat(encoder.parameters())
+            .Concat(encoder_proj.parameters()).ToArray();
+        bool frozen = !encoderSideParameters.Any(p => p.requires_grad);
         if (frozen)
         {
             using var noGrad = no_grad();

@@ -32,9 +32,9 @@ public sealed class PreLookaheadLayer : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var x = inputs.transpose(1, 2);
         x = F.pad(x, new long[] { 0, PreLookaheadLen });
-        x = F.leaky_relu(conv1.forward(x), 0.01);
+        x = F.leaky_relu(Im2colConv1d.Forward(x, conv1.weight!, conv1.bias), 0.01);   // conv1(x)
         x = F.pad(x, new long[] { 2, 0 });
-        x = conv2.forward(x).transpose(1, 2);
+        x = Im2colConv1d.Forward(x, conv2.weight!, conv2.bias).transpose(1, 2);         // conv2(x)
         return (x + inputs).MoveToOuterDisposeScope();
     }
 }

@@ -31,7 +31,7 @@ public sealed class Upsample1D : nn.Module
         using var scope = NewDisposeScope();
         var up = Nearest(inputs, ScaleFactor);
         up = F.pad(up, new long[] { Stride * 2, 0 });
-        var outputs = conv.forward(up);
+        var outputs = Im2colConv1d.Forward(up, conv.weight!, conv.bias);   // conv(up)
         return (outputs.MoveToOuterDisposeScope(), (inputLengths * Stride).MoveToOuterDisposeScope());
     }
 
