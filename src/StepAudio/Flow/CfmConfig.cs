@@ -27,16 +27,20 @@ public sealed record CfmConfig
     public double MaxPromptFraction { get; init; } = 0.3;
 
     /// <summary>Reads the snake_case keys; absent keys keep the shipped values.</summary>
-    public static CfmConfig FromJson(JsonElement e) => new()
+    public static CfmConfig FromJson(JsonElement e)
     {
-        SigmaMin = FlowConfig.Dbl(e, "sigma_min", 1e-6),
-        Solver = FlowConfig.Str(e, "solver", "euler"),
-        TScheduler = FlowConfig.Str(e, "t_scheduler", "cosine"),
-        TrainingCfgRate = FlowConfig.Dbl(e, "training_cfg_rate", 0.2),
-        InferenceCfgRate = FlowConfig.Dbl(e, "inference_cfg_rate", 0.7),
-        RegLossType = FlowConfig.Str(e, "reg_loss_type", "l1"),
-        NTimesteps = FlowConfig.Int(e, "n_timesteps", 10),
-        PromptProbability = FlowConfig.Dbl(e, "prompt_probability", 0.5),
-        MaxPromptFraction = FlowConfig.Dbl(e, "max_prompt_fraction", 0.3),
-    };
+        var d = new CfmConfig(); // absent keys keep these (the shipped values)
+        return new()
+        {
+            SigmaMin = FlowConfig.Dbl(e, "sigma_min", d.SigmaMin),
+            Solver = FlowConfig.Str(e, "solver", d.Solver),
+            TScheduler = FlowConfig.Str(e, "t_scheduler", d.TScheduler),
+            TrainingCfgRate = FlowConfig.Dbl(e, "training_cfg_rate", d.TrainingCfgRate),
+            InferenceCfgRate = FlowConfig.Dbl(e, "inference_cfg_rate", d.InferenceCfgRate),
+            RegLossType = FlowConfig.Str(e, "reg_loss_type", d.RegLossType),
+            NTimesteps = FlowConfig.Int(e, "n_timesteps", d.NTimesteps),
+            PromptProbability = FlowConfig.Dbl(e, "prompt_probability", d.PromptProbability),
+            MaxPromptFraction = FlowConfig.Dbl(e, "max_prompt_fraction", d.MaxPromptFraction),
+        };
+    }
 }

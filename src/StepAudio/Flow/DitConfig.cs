@@ -15,14 +15,18 @@ public sealed record DitConfig
     public int HiddenSize { get; init; } = 512;
 
     /// <summary>Reads the snake_case keys; absent keys keep the shipped values.</summary>
-    public static DitConfig FromJson(JsonElement e) => new()
+    public static DitConfig FromJson(JsonElement e)
     {
-        InChannels = FlowConfig.Int(e, "in_channels", 320),
-        OutChannels = FlowConfig.Int(e, "out_channels", 80),
-        MlpRatio = FlowConfig.Dbl(e, "mlp_ratio", 4.0),
-        Depth = FlowConfig.Int(e, "depth", 16),
-        NumHeads = FlowConfig.Int(e, "num_heads", 8),
-        HeadDim = FlowConfig.Int(e, "head_dim", 64),
-        HiddenSize = FlowConfig.Int(e, "hidden_size", 512),
-    };
+        var d = new DitConfig(); // absent keys keep these (the shipped values)
+        return new()
+        {
+            InChannels = FlowConfig.Int(e, "in_channels", d.InChannels),
+            OutChannels = FlowConfig.Int(e, "out_channels", d.OutChannels),
+            MlpRatio = FlowConfig.Dbl(e, "mlp_ratio", d.MlpRatio),
+            Depth = FlowConfig.Int(e, "depth", d.Depth),
+            NumHeads = FlowConfig.Int(e, "num_heads", d.NumHeads),
+            HeadDim = FlowConfig.Int(e, "head_dim", d.HeadDim),
+            HiddenSize = FlowConfig.Int(e, "hidden_size", d.HiddenSize),
+        };
+    }
 }

@@ -52,13 +52,14 @@ public sealed record FlowConfig
     public static FlowConfig FromJson(JsonElement config)
     {
         var flow = Section(config, "flow");
+        var d = new FlowConfig(); // absent keys keep these (the shipped values)
         var c = new FlowConfig
         {
-            InputSize = Int(flow, "input_size", 512),
-            OutputSize = Int(flow, "output_size", 80),
-            SpkEmbedDim = Int(flow, "spk_embed_dim", 192),
-            OutputType = Str(flow, "output_type", "mel"),
-            VocabSize = Int(flow, "vocab_size", 5121),
+            InputSize = Int(flow, "input_size", d.InputSize),
+            OutputSize = Int(flow, "output_size", d.OutputSize),
+            SpkEmbedDim = Int(flow, "spk_embed_dim", d.SpkEmbedDim),
+            OutputType = Str(flow, "output_type", d.OutputType),
+            VocabSize = Int(flow, "vocab_size", d.VocabSize),
             Encoder = UpsampleConformerEncoderConfig.FromJson(Section(config, "encoder")),
             Estimator = DitConfig.FromJson(Section(config, "estimator")),
             Cfm = CfmConfig.FromJson(Section(config, "cfm")),

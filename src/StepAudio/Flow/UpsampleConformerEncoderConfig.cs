@@ -28,24 +28,28 @@ public sealed record UpsampleConformerEncoderConfig
     public bool NormalizeBefore { get; init; } = true;
 
     /// <summary>Reads the snake_case keys; absent keys keep the shipped values.</summary>
-    public static UpsampleConformerEncoderConfig FromJson(JsonElement e) => new()
+    public static UpsampleConformerEncoderConfig FromJson(JsonElement e)
     {
-        InputSize = FlowConfig.Int(e, "input_size", 512),
-        OutputSize = FlowConfig.Int(e, "output_size", 512),
-        InputLayer = FlowConfig.Str(e, "input_layer", "linear"),
-        PreLookaheadLen = FlowConfig.Int(e, "pre_lookahead_len", 3),
-        NumBlocks = FlowConfig.Int(e, "num_blocks", 6),
-        NumUpBlocks = FlowConfig.Int(e, "num_up_blocks", 4),
-        UpStride = FlowConfig.Int(e, "up_stride", 2),
-        UpScaleFactor = FlowConfig.Dbl(e, "up_scale_factor", 2),
-        AttentionHeads = FlowConfig.Int(e, "attention_heads", 8),
-        LinearUnits = FlowConfig.Int(e, "linear_units", 2048),
-        PosEncLayerType = FlowConfig.Str(e, "pos_enc_layer_type", "rel_pos_espnet"),
-        SelfattentionLayerType = FlowConfig.Str(e, "selfattention_layer_type", "rel_selfattn"),
-        KeyBias = FlowConfig.Bool(e, "key_bias", true),
-        DropoutRate = FlowConfig.Dbl(e, "dropout_rate", 0.1),
-        PositionalDropoutRate = FlowConfig.Dbl(e, "positional_dropout_rate", 0.1),
-        AttentionDropoutRate = FlowConfig.Dbl(e, "attention_dropout_rate", 0.1),
-        NormalizeBefore = FlowConfig.Bool(e, "normalize_before", true),
-    };
+        var d = new UpsampleConformerEncoderConfig(); // absent keys keep these (the shipped values)
+        return new()
+        {
+            InputSize = FlowConfig.Int(e, "input_size", d.InputSize),
+            OutputSize = FlowConfig.Int(e, "output_size", d.OutputSize),
+            InputLayer = FlowConfig.Str(e, "input_layer", d.InputLayer),
+            PreLookaheadLen = FlowConfig.Int(e, "pre_lookahead_len", d.PreLookaheadLen),
+            NumBlocks = FlowConfig.Int(e, "num_blocks", d.NumBlocks),
+            NumUpBlocks = FlowConfig.Int(e, "num_up_blocks", d.NumUpBlocks),
+            UpStride = FlowConfig.Int(e, "up_stride", d.UpStride),
+            UpScaleFactor = FlowConfig.Dbl(e, "up_scale_factor", d.UpScaleFactor),
+            AttentionHeads = FlowConfig.Int(e, "attention_heads", d.AttentionHeads),
+            LinearUnits = FlowConfig.Int(e, "linear_units", d.LinearUnits),
+            PosEncLayerType = FlowConfig.Str(e, "pos_enc_layer_type", d.PosEncLayerType),
+            SelfattentionLayerType = FlowConfig.Str(e, "selfattention_layer_type", d.SelfattentionLayerType),
+            KeyBias = FlowConfig.Bool(e, "key_bias", d.KeyBias),
+            DropoutRate = FlowConfig.Dbl(e, "dropout_rate", d.DropoutRate),
+            PositionalDropoutRate = FlowConfig.Dbl(e, "positional_dropout_rate", d.PositionalDropoutRate),
+            AttentionDropoutRate = FlowConfig.Dbl(e, "attention_dropout_rate", d.AttentionDropoutRate),
+            NormalizeBefore = FlowConfig.Bool(e, "normalize_before", d.NormalizeBefore),
+        };
+    }
 }
