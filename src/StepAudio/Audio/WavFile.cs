@@ -199,18 +199,7 @@ public static class WavFile
         for (int i = 0; i < n; i++)
             for (int c = 0; c < ch; c++, o += bytesPer)
                 EncodeSample(span.Slice(o, bytesPer), clip.Channels[c][i], format, bits);
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var tmp = $"{full}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
-        try
-        {
-            File.WriteAllBytes(tmp, buf);
-            File.Move(tmp, full, true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
+        AtomicFile.WriteAllBytes(path, buf);
     }
 
     static void EncodeSample(Span<byte> s, float v, WavSampleFormat format, int bits)

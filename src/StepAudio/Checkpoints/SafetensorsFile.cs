@@ -135,27 +135,21 @@ public sealed class SafetensorsFile : IDisposable
         }
         var json = Encoding.UTF8.GetBytes(header.ToJsonString());
         int padded = (json.Length + 7) / 8 * 8;
-        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
-        // Unique per writer (process and call), so concurrent writers of one path never share a temp file;
-        // the last rename wins and every reader sees one whole file.
-        var tmp = $"{path}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
         try
         {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            AtomicFile.Write(path, tmp =>
             {
+                using var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
                 fs.Write(BitConverter.GetBytes((long)padded));
                 fs.Write(json);
                 for (int i = json.Length; i < padded; i++) fs.WriteByte((byte)' ');
                 foreach (var c in contiguous)
                     if (c.numel() > 0) fs.Write(c.bytes);
-            }
-            File.Move(tmp, path, true);
+            });
         }
         finally
         {
             foreach (var c in contiguous) c.Dispose();
-            if (File.Exists(tmp)) File.Delete(tmp);
         }
     }
 

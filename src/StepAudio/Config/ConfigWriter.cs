@@ -16,11 +16,7 @@ public static class ConfigWriter
 
     /// <summary>Writes the YAML to <paramref name="path"/> through a temporary file.</summary>
     public static void Save(StepAudioConfig config, string path)
-    {
-        var tmp = path + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(tmp, ToYaml(config));
-        File.Move(tmp, path, true);
-    }
+        => AtomicFile.WriteAllText(path, ToYaml(config));
 
     static void Write(StringBuilder sb, object section, int indent)
     {

@@ -148,10 +148,6 @@ public static class ManifestBuilder
     static string Rank(int seed, string relativePath) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{seed}\n{relativePath.Replace('\\', '/')}")));
 
-    static void WriteAtomic(string path, List<string> lines)
-    {
-        var tmp = path + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(tmp, lines.Count == 0 ? "" : string.Join("\n", lines) + "\n", new UTF8Encoding(false));
-        File.Move(tmp, path, true);
-    }
+    static void WriteAtomic(string path, List<string> lines) =>
+        AtomicFile.WriteAllText(path, lines.Count == 0 ? "" : string.Join("\n", lines) + "\n");
 }

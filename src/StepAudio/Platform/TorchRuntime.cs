@@ -74,11 +74,8 @@ public static class TorchRuntime
         var dir = Path.Combine(cacheRoot, "stepaudio", "native", hash);
         var target = Path.Combine(dir, "libLibTorchSharp.so");
         if (File.Exists(target)) return target;
-        Directory.CreateDirectory(dir);
         LibstdcxxCompat.Patch(bytes, LibstdcxxCompat.FindSystemLibstdcxx());
-        var tmp = target + "." + Environment.ProcessId + ".tmp";
-        File.WriteAllBytes(tmp, bytes);
-        File.Move(tmp, target, true);
+        AtomicFile.WriteAllBytes(target, bytes);
         return target;
     }
 }
