@@ -110,14 +110,11 @@ public static partial class ConfigValidator
         return problems;
     }
 
-    static string Describe(StepAudioConfig c, string key, string problem, string fix) =>
-        InputException.Format(c.SourcePath ?? "(config)", c.KeyLines.TryGetValue(key, out var l) ? l : null, key, problem, fix);
+    static string Describe(StepAudioConfig c, string key, string problem, string fix) => c.Error(key, problem, fix).Message;
 
     static void Check(StepAudioConfig c, string key, bool ok, string problem, string fix)
     {
-        if (!ok)
-            throw new InputException(c.SourcePath ?? "(config)", c.KeyLines.TryGetValue(key, out var l) ? l : null,
-                key, problem, fix);
+        if (!ok) throw c.Error(key, problem, fix);
     }
 
     static void ResolvePaths(object section, string prefix, string baseDir, IReadOnlyDictionary<string, int> given)

@@ -43,6 +43,10 @@ public sealed class StepAudioConfig
 
     /// <summary>Line of each key given in the file (dotted path, e.g. <c>model.llm.lora_r</c>), for error messages.</summary>
     [ConfigIgnore] public IReadOnlyDictionary<string, int> KeyLines { get; set; } = new Dictionary<string, int>();
+
+    /// <summary>An error about <paramref name="key"/> (dotted path), located at the line it was given on.</summary>
+    public InputException Error(string key, string problem, string fix) =>
+        new(SourcePath ?? "(config)", KeyLines.TryGetValue(key, out var line) ? line : null, key, problem, fix);
 }
 
 /// <summary><c>model:</c></summary>

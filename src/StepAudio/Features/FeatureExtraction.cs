@@ -21,7 +21,7 @@ public static class FeatureExtraction
     /// <summary>The cache folder a config uses: <c>data.cache_dir</c>, else <c>.cache/features</c> beside the train manifest.</summary>
     public static string CacheDirectory(StepAudioConfig config) =>
         config.Data.CacheDir ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(config.Data.TrainPath
-            ?? throw ConfigError(config, "data.train_path", "is not set", "point it at a JSONL manifest")))!, ".cache", "features");
+            ?? throw config.Error("data.train_path", "is not set", "point it at a JSONL manifest")))!, ".cache", "features");
 
     /// <summary>
     /// Validates <c>data.train_path</c>/<c>data.val_path</c> for the config's train mode; when the report has no
@@ -33,7 +33,7 @@ public static class FeatureExtraction
         var manifests = new[] { config.Data.TrainPath, config.Data.ValPath }.OfType<string>().ToArray();
         var cacheDir = CacheDirectory(config);
         if (config.Data.SampleRate != FeatureParams.StepAudio.SampleRate)
-            throw ConfigError(config, "data.sample_rate",
+            throw config.Error("data.sample_rate",
                 $"is {config.Data.SampleRate} Hz, but the flow's log-mel is defined at {FeatureParams.StepAudio.SampleRate} Hz",
                 $"set data.sample_rate: {FeatureParams.StepAudio.SampleRate} (clips at other rates are resampled)");
         var report = ManifestValidator.Validate(manifests, config.Data, config.TrainMode);
@@ -66,7 +66,4 @@ public static class FeatureExtraction
         }
         return new FeatureExtractionSummary(report, cacheDir, clips.Count, hits, computed, rebuilt, frames, watch.Elapsed);
     }
-
-    static InputException ConfigError(StepAudioConfig c, string key, string problem, string fix) =>
-        new(c.SourcePath ?? "(config)", c.KeyLines.TryGetValue(key, out var l) ? l : null, key, problem, fix);
 }
