@@ -8,30 +8,13 @@ safetensors keys load with strict=True. Prints one JSON line like the C# command
 import argparse
 import json
 import math
-import struct
 import time
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-DTYPES = {"F32": np.float32, "F64": np.float64, "I64": np.int64, "I32": np.int32, "BOOL": np.bool_}
-
-
-def load_safetensors(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    n = struct.unpack("<Q", data[:8])[0]
-    header = json.loads(data[8:8 + n])
-    out = {}
-    for key, e in header.items():
-        if key == "__metadata__":
-            continue
-        a, b = e["data_offsets"]
-        arr = np.frombuffer(data[8 + n + a:8 + n + b], dtype=DTYPES[e["dtype"]]).reshape(e["shape"])
-        out[key] = torch.from_numpy(arr.copy())
-    return out
+from safetensors_torch import read_safetensors
 
 
 def valid_mask(lengths, t):
@@ -357,14 +340,14 @@ def main():
     torch.set_num_threads(a.threads)
     cfg = json.load(open(f"{a.dir}/config.json"))
     model = CausalMaskedDiffWithXvec(cfg)
-    model.load_state_dict(load_safetensors(f"{a.dir}/weights.safetensors"), strict=True)
+    model.load_state_dict(read_safetensors(f"{a.dir}/weights.safetensors")[0], strict=True)
     trainable = []
     for name, p in model.named_parameters():
         p.requires_grad = name.startswith("decoder.estimator.") or name.startswith("spk_embed_affine_layer.")
         if p.requires_grad:
             trainable.append(p)
     model.train()
-    inp = load_safetensors(f"{a.dir}/inputs.safetensors")
+    inp = read_safetensors(f"{a.dir}/inputs.safetensors")[0]
     opt = torch.optim.AdamW(trainable, lr=cfg["optim"]["lr"], weight_decay=cfg["optim"]["weight_decay"])
     loss0 = None
     times = []

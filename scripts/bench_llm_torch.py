@@ -3,29 +3,15 @@
 Reads a case file written by `stepaudio bench-llm --write` (weights under Hugging Face keys, `lora.*` A/B,
 `input_ids`, `labels`; config in the safetensors metadata), runs one warm-up step, times N steps of
 forward + shifted CE + backward + AdamW on the LoRA tensors, and prints one JSON line.
-Debian's python3-torch 1.13 has no SDPA: attention is written out. No safetensors package: the header is parsed here.
+Debian's python3-torch 1.13 has no SDPA: attention is written out. No safetensors package: scripts/safetensors_torch.py
+parses the files.
 """
-import json, math, struct, sys, time
+import json, math, sys, time
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
-DT = {"F32": np.float32, "I64": np.int64, "BF16": None}
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    meta = header.pop("__metadata__", {})
-    out = {}
-    for k, v in header.items():
-        b, e = v["data_offsets"]
-        arr = np.frombuffer(data[b:e], dtype=DT[v["dtype"]]).reshape(v["shape"])
-        out[k] = torch.from_numpy(arr.copy())
-    return out, meta
+from safetensors_torch import read_safetensors
 
 
 def slopes(n_heads):

@@ -8,7 +8,8 @@ import sys
 
 import torch
 
-from read_safetensors_lib import read_safetensors
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+from safetensors_torch import read_safetensors  # noqa: E402
 
 pt_path, base_path, merged_dir = sys.argv[1:4]
 folder = os.path.dirname(pt_path)

@@ -1,8 +1,10 @@
 """Prints what a safetensors file holds, read without the `safetensors` package: the metadata, then per tensor
 its key, dtype, shape and float64 sum."""
+import os
 import sys
 
-from read_safetensors_lib import DTYPES, read_safetensors
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+from safetensors_torch import DTYPES, read_safetensors  # noqa: E402
 
 NAMES = {v: k for k, v in DTYPES.items()}
 

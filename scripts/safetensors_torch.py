@@ -1,5 +1,5 @@
-"""A safetensors reader with nothing but the standard library and torch (no `safetensors` package), interpreting
-the format the way Hugging Face loaders do."""
+"""A safetensors reader with nothing but the standard library and torch (Debian has no `safetensors` package),
+interpreting the format the way Hugging Face loaders do. Used by the bench scripts and the integration tests."""
 import json
 import struct
 
