@@ -46,7 +46,7 @@ public static class FlowTrainingBench
         var config = SizeConfig(size);
         manual_seed(seed);
         using var model = new CausalMaskedDiffWithXvec(config);
-        FlowCheckpoint.SaveSafetensors(model, Path.Combine(dir, "weights.safetensors"));
+        SafetensorsFile.Save(Path.Combine(dir, "weights.safetensors"), model.state_dict());
 
         var g = new Generator((ulong)seed + 1);
         var lens = TokenLengths(size);

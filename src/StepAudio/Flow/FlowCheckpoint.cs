@@ -33,10 +33,4 @@ public static class FlowCheckpoint
             foreach (var t in all.Values) t.Dispose();
         }
     }
-
-    /// <summary>All tensors of a <c>.safetensors</c> file, or of a PyTorch zip checkpoint otherwise (caller disposes).</summary>
-    public static Dictionary<string, Tensor> Read(string path) => StateDictFile.Load(path);
-
-    /// <summary>Writes the model's state_dict as safetensors (upstream keys, <c>{"format":"pt"}</c> metadata).</summary>
-    public static void SaveSafetensors(nn.Module model, string path) => SafetensorsFile.Save(path, model.state_dict());
 }

@@ -1,3 +1,4 @@
+using StepAudio.Checkpoints;
 using StepAudio.Flow;
 using static TorchSharp.torch;
 
@@ -12,7 +13,7 @@ public class FlowCheckpointTests
         var report = FlowCheckpoint.Load(model, TinyFlow.FlowPt);
         Assert.True(report.IsExact, report.ToString());
         Assert.Equal(model.state_dict().Count, report.Loaded);
-        using var expected = FlowCheckpoint.Read(TinyFlow.FlowPt)["decoder.estimator.in_proj.weight"];
+        using var expected = StateDictFile.Load(TinyFlow.FlowPt)["decoder.estimator.in_proj.weight"];
         Assert.True(model.state_dict()["decoder.estimator.in_proj.weight"].eq(expected).all().item<bool>());
     }
 
@@ -58,7 +59,7 @@ public class FlowCheckpointTests
         {
             using var a = TinyFlow.Model(1);
             var path = Path.Combine(dir, "flow.safetensors");
-            FlowCheckpoint.SaveSafetensors(a, path);
+            SafetensorsFile.Save(path, a.state_dict());
             using var b = TinyFlow.Model(2);
             var report = FlowCheckpoint.Load(b, path);
             Assert.True(report.IsExact, report.ToString());

@@ -1,3 +1,4 @@
+using StepAudio.Checkpoints;
 using StepAudio.Flow;
 using static TorchSharp.torch;
 
@@ -23,8 +24,8 @@ public sealed class FlowParity : IParityComponent
         if (File.Exists(pt) && File.Exists(f.WeightsPath))
         {
             using var scope = NewDisposeScope();
-            var fromPt = FlowCheckpoint.Read(pt);
-            var fromSt = FlowCheckpoint.Read(f.WeightsPath);
+            var fromPt = StateDictFile.Load(pt);
+            var fromSt = StateDictFile.Load(f.WeightsPath);
             r.Check(fromPt.Keys.Order().SequenceEqual(fromSt.Keys.Order())
                     && fromPt.All(kv => kv.Value.shape.SequenceEqual(fromSt[kv.Key].shape) && kv.Value.eq(fromSt[kv.Key]).all().item<bool>()), "flow.pt and weights.safetensors differ");
         }
