@@ -26,6 +26,7 @@ CLI=src/StepAudio.Cli/bin/Release/net10.0/linux-x64/StepAudio.Cli.dll
 PY=/usr/bin/python3
 HAVE_PY=1
 "$PY" -c "import torch, numpy" 2>/dev/null || HAVE_PY=0
+if [ "$HAVE_PY" = 1 ]; then "$PY" scripts/bench_machine.py "$THREADS"; fi
 for round in $(seq 1 "$ROUNDS"); do
   echo "== round $round/$ROUNDS: C# (TorchSharp), $THREADS torch threads, best of $REPEATS per clip"
   dotnet "$CLI" bench-features --dir "$DIR" --seconds "$SECONDS_" --repeats "$REPEATS" --threads "$THREADS" \

@@ -12,6 +12,7 @@ sizes=("$@"); [ ${#sizes[@]} -eq 0 ] && sizes=(tiny small)
 dotnet build src/StepAudio.Cli -c Release -v quiet -nologo >/dev/null
 CLI=src/StepAudio.Cli/bin/Release/net10.0/linux-x64/StepAudio.Cli.dll
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+$PY scripts/bench_machine.py "$THREADS"
 for size in "${sizes[@]}"; do
   var="STEPS_$size"; steps=${!var:-$([ "$size" = tiny ] && echo 30 || echo 4)}
   dir="$work/$size"

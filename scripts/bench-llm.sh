@@ -15,6 +15,7 @@ dotnet build "$ROOT/src/StepAudio.Cli" -c Release -v quiet -nologo >/dev/null
 CLI=(dotnet "$ROOT/src/StepAudio.Cli/bin/Release/net10.0/linux-x64/StepAudio.Cli.dll")
 
 "${CLI[@]}" bench-llm --dir "$WORK/cases" --write --steps "$STEPS"
+$PY "$ROOT/scripts/bench_machine.py" "$THREADS"
 for c in tiny small; do
   cs=$("${CLI[@]}" bench-llm --dir "$WORK/cases" --cases $c --steps "$STEPS" --threads "$THREADS")
   py=$($PY "$ROOT/scripts/bench_llm_torch.py" "$WORK/cases/$c.safetensors" "$STEPS" "$THREADS")
@@ -27,6 +28,19 @@ d = abs(a["step0_loss"] - b["step0_loss"])
 print(f'{a["case"]}: C# {a["ms_per_step"]:.1f} ms/step, PyTorch {b["ms_per_step"]:.1f} ms/step, '
       f'ratio C#/PyTorch {a["ms_per_step"] / b["ms_per_step"]:.2f} (goal <= 0.6); '
       f'step-0 loss {a["step0_loss"]:.6f} vs {b["step0_loss"]:.6f} (|diff| {d:.2e}, {"OK" if d <= 1e-4 else "MISMATCH"})')
+PYEOF
+done
+
+# bf16 base weights, float32 LoRA (how the 3.5B model trains on a CPU): C# only, with the convolution guard (default:
+# oneDNN for the bf16 products only) and without it (STEPAUDIO_ONEDNN_CONV=1: oneDNN everywhere, LibTorch's default).
+for c in tiny-bf16 small-bf16; do
+  on=$("${CLI[@]}" bench-llm --dir "$WORK/cases" --cases $c --steps "$STEPS" --threads "$THREADS" 2>/dev/null)
+  off=$(STEPAUDIO_ONEDNN_CONV=1 "${CLI[@]}" bench-llm --dir "$WORK/cases" --cases $c --steps "$STEPS" --threads "$THREADS" 2>/dev/null)
+  $PY - "$on" "$off" <<'PYEOF'
+import json, sys
+a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+print(f'{a["case"]}: guard on {a["ms_per_step"]:.1f} ms/step, guard off {b["ms_per_step"]:.1f} ms/step, '
+      f'ratio {a["ms_per_step"] / b["ms_per_step"]:.2f} (goal <= 1.10); step-0 loss {a["step0_loss"]:.6f} vs {b["step0_loss"]:.6f}')
 PYEOF
 done
 

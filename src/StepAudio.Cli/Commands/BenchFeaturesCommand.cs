@@ -22,6 +22,7 @@ public static class BenchFeaturesCommand
         foreach (var o in new Option[] { dir, seconds, repeats, threads, save }) command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(() =>
         {
+            BenchMachine.Print();
             var folder = parse.GetValue(dir)!.FullName;
             double s = parse.GetValue(seconds);
             if (parse.GetValue(save) is { } file)

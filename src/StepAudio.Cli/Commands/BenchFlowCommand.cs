@@ -25,6 +25,7 @@ public static class BenchFlowCommand
         foreach (var o in new Option[] { size, dir, steps, warmup, threads, seed, reuse, prepareOnly }) command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(() =>
         {
+            BenchMachine.Print();
             var folder = parse.GetValue(dir)!.FullName;
             if (!parse.GetValue(reuse)) FlowTrainingBench.Prepare(folder, parse.GetValue(size)!, parse.GetValue(seed));
             if (parse.GetValue(prepareOnly)) return 0;

@@ -14,7 +14,7 @@ public static class BenchLlmCommand
     public static Command Create()
     {
         var dir = new Option<DirectoryInfo>("--dir") { Description = "Folder for the case files / synthetic checkpoint", Required = true };
-        var cases = new Option<string>("--cases") { Description = "Comma-separated cases: tiny, small", DefaultValueFactory = _ => "tiny,small" };
+        var cases = new Option<string>("--cases") { Description = "Comma-separated cases: tiny, small, tiny-bf16, small-bf16", DefaultValueFactory = _ => "tiny,small" };
         var threads = new Option<int>("--threads") { Description = "Torch threads", DefaultValueFactory = _ => 2 };
         var steps = new Option<int>("--steps") { Description = "Timed steps per case (after one warm-up step)", DefaultValueFactory = _ => 3 };
         var write = new Option<bool>("--write") { Description = "Write the case files instead of running them" };
@@ -24,6 +24,7 @@ public static class BenchLlmCommand
         foreach (var o in new Option[] { dir, cases, threads, steps, write, loaderWrite, loaderLoad }) command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(() =>
         {
+            BenchMachine.Print();
             var folder = parse.GetValue(dir)!.FullName;
             if (parse.GetValue(loaderWrite) is > 0 and var gb)
             {
@@ -44,13 +45,8 @@ public static class BenchLlmCommand
             Directory.CreateDirectory(folder);
             foreach (var name in parse.GetValue(cases)!.Split(',', StringSplitOptions.RemoveEmptyEntries))
             {
-                var c = name switch
-                {
-                    "tiny" => Step1BenchCase.Tiny(parse.GetValue(steps)),
-                    "small" => Step1BenchCase.Small(parse.GetValue(steps)),
-                    _ => throw new InputException("--cases", null, null, $"unknown case '{name}'", "use tiny or small"),
-                };
-                var path = Path.Combine(folder, c.Name + ".safetensors");
+                var c = Step1BenchCase.Named(name, parse.GetValue(steps));
+                var path = Path.Combine(folder, c.Name.Replace("-bf16", "", StringComparison.Ordinal) + ".safetensors");
                 if (parse.GetValue(write))
                 {
                     Step1LoraBench.WriteCase(c, path);
@@ -60,7 +56,7 @@ public static class BenchLlmCommand
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     side = "csharp", @case = r.Name, step0_loss = r.Step0Loss, ms_per_step = r.MsPerStep,
-                    steps = r.TimedSteps, threads = r.Threads,
+                    steps = r.TimedSteps, threads = r.Threads, guard = StepAudio.Platform.CpuConvolutionGuard.Active,
                 }));
             }
             return 0;

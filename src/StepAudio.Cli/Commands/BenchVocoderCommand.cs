@@ -18,6 +18,7 @@ public static class BenchVocoderCommand
         foreach (var o in new Option[] { seconds, threads, iterations, repeats }) command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(() =>
         {
+            BenchMachine.Print();
             var results = VocoderBench.Run(parse.GetValue(seconds), parse.GetValue(threads), parse.GetValue(iterations),
                 parse.GetValue(repeats), Console.Error.WriteLine);
             foreach (var r in results) Console.WriteLine(r);

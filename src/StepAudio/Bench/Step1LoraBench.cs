@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using StepAudio.Checkpoints;
 using StepAudio.Llm;
+using StepAudio.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -42,7 +43,12 @@ public static class Step1LoraBench
         using var files = HfCheckpointFiles.Open(path);
         using var model = new Step1ForCausalLM(c.Config, torch.device(DeviceType.META));
         Step1Lora.Inject(model, c.Lora);
-        StateDictLoader.Load(model, files, ScalarType.Float32, CPU, strict: false);
+        StateDictLoader.Load(model, files, c.BaseDtype, CPU, strict: false);
+        foreach (var lora in model.modules().OfType<LoraLinear>())
+        {
+            lora.lora_A.to(ScalarType.Float32);   // LoRA in float32 over a bf16 base (PEFT's autocast_adapter_dtype)
+            lora.lora_B.to(ScalarType.Float32);
+        }
         using (no_grad())
             foreach (var (name, p) in model.named_parameters().Where(p => Step1Lora.IsLoraParameter(p.name)))
             {
@@ -59,11 +65,17 @@ public static class Step1LoraBench
         {
             if (step == 1) sw.Start();
             using var scope = NewDisposeScope();
+            Tensor? loss;
             optimizer.zero_grad();
-            var (_, loss) = model.forward(ids, labels);
-            loss.backward();
+            // The forward opens the oneDNN product scope itself; the backward's bf16 products need it too.
+            using (CpuConvolutionGuard.OneDnnProductsFor(model.lm_head.weight!))
+            {
+                var (_, loss0) = model.forward(ids, labels);
+                loss0.backward();
+                loss = loss0;
+            }
             optimizer.step();
-            if (step == 0) step0 = loss.item<float>();
+            if (step == 0) step0 = loss!.item<float>();
         }
         sw.Stop();
         return new Step1BenchResult(c.Name, step0, sw.Elapsed.TotalMilliseconds / c.Steps, c.Steps, threads);

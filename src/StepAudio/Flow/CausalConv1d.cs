@@ -1,3 +1,4 @@
+using StepAudio.Nn;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -30,6 +31,6 @@ public sealed class CausalConv1d : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var padded = F.pad(x, new long[] { kernelSize - 1, 0 });
-        return Im2colConv1d.Forward(padded, weight, bias).MoveToOuterDisposeScope();
+        return GuardedConvolution.Conv1d(padded, weight, bias).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using StepAudio.Nn;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -11,15 +12,15 @@ namespace StepAudio.Flow;
 public sealed class PreLookaheadLayer : nn.Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006
-    readonly Conv1d conv1;
-    readonly Conv1d conv2;
+    readonly GuardedConv1d conv1;
+    readonly GuardedConv1d conv2;
 #pragma warning restore IDE1006
 
     public PreLookaheadLayer(int channels, int preLookaheadLen) : base(nameof(PreLookaheadLayer))
     {
         PreLookaheadLen = preLookaheadLen;
-        conv1 = nn.Conv1d(channels, channels, preLookaheadLen + 1);
-        conv2 = nn.Conv1d(channels, channels, 3);
+        conv1 = new GuardedConv1d(channels, channels, preLookaheadLen + 1);
+        conv2 = new GuardedConv1d(channels, channels, 3);
         RegisterComponents();
     }
 
@@ -32,9 +33,9 @@ public sealed class PreLookaheadLayer : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var x = inputs.transpose(1, 2);
         x = F.pad(x, new long[] { 0, PreLookaheadLen });
-        x = F.leaky_relu(Im2colConv1d.Forward(x, conv1.weight!, conv1.bias), 0.01);   // conv1(x)
+        x = F.leaky_relu(conv1.call(x), 0.01);
         x = F.pad(x, new long[] { 2, 0 });
-        x = Im2colConv1d.Forward(x, conv2.weight!, conv2.bias).transpose(1, 2);         // conv2(x)
+        x = conv2.call(x).transpose(1, 2);
         return (x + inputs).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using StepAudio.Nn;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -11,14 +12,14 @@ namespace StepAudio.Flow;
 public sealed class Upsample1D : nn.Module
 {
 #pragma warning disable IDE1006
-    readonly Conv1d conv;
+    readonly GuardedConv1d conv;
 #pragma warning restore IDE1006
 
     public Upsample1D(int channels, int outChannels, int stride, double scaleFactor) : base(nameof(Upsample1D))
     {
         Stride = stride;
         ScaleFactor = scaleFactor;
-        conv = nn.Conv1d(channels, outChannels, stride * 2 + 1);
+        conv = new GuardedConv1d(channels, outChannels, stride * 2 + 1);
         RegisterComponents();
     }
 
@@ -31,7 +32,7 @@ public sealed class Upsample1D : nn.Module
         using var scope = NewDisposeScope();
         var up = Nearest(inputs, ScaleFactor);
         up = F.pad(up, new long[] { Stride * 2, 0 });
-        var outputs = Im2colConv1d.Forward(up, conv.weight!, conv.bias);   // conv(up)
+        var outputs = conv.call(up);
         return (outputs.MoveToOuterDisposeScope(), (inputLengths * Stride).MoveToOuterDisposeScope());
     }
 

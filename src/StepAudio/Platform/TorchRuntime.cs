@@ -9,17 +9,23 @@ namespace StepAudio.Platform;
 /// <summary>
 /// Loads TorchSharp's native glue where the build output was not patched (notebooks load TorchSharp straight from
 /// the NuGet cache). Registered when the StepAudio assembly loads; call <see cref="EnsureRegistered"/> before the
-/// first <c>torch</c> call if your code touches TorchSharp before any StepAudio type.
+/// first <c>torch</c> call if your code touches TorchSharp before any StepAudio type. Loading StepAudio also installs
+/// the <see cref="CpuConvolutionGuard"/>.
 /// </summary>
 public static class TorchRuntime
 {
     static int registered;
 
-    // A library initializer on purpose: notebooks touch StepAudio before torch, and need the resolver first.
+    // A library initializer on purpose: notebooks touch StepAudio before torch, and need the resolver first; and a
+    // user's own convolutions after loading the toolkit must already be guarded.
 #pragma warning disable CA2255
     [ModuleInitializer]
 #pragma warning restore CA2255
-    internal static void Init() => EnsureRegistered();
+    internal static void Init()
+    {
+        EnsureRegistered();
+        CpuConvolutionGuard.Ensure();
+    }
 
     /// <summary>Registers the fallback resolver for <c>LibTorchSharp</c> (idempotent).</summary>
     public static void EnsureRegistered()

@@ -1,3 +1,4 @@
+using StepAudio.Nn;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -21,7 +22,7 @@ public sealed class ConvRNNF0Predictor : nn.Module<Tensor, Tensor>
         var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
         for (int i = 0; i < 5; i++)
         {
-            layers.Add(((2 * i).ToString(), nn.Conv1d(i == 0 ? inChannels : condChannels, condChannels, 3, padding: 1)));
+            layers.Add(((2 * i).ToString(), new GuardedConv1d(i == 0 ? inChannels : condChannels, condChannels, 3, padding: 1)));
             layers.Add(((2 * i + 1).ToString(), nn.ELU()));
         }
         condnet = nn.Sequential(layers);

@@ -1,3 +1,4 @@
+using StepAudio.Nn;
 using StepAudio.Checkpoints;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -16,12 +17,12 @@ public sealed class HiftGenerator : nn.Module<Tensor, Tensor>, IVocoder
 {
 #pragma warning disable IDE1006 // PyTorch field names keep state-dict keys equal to upstream's
     readonly SourceModuleHnNSF2 m_source;
-    readonly Conv1d conv_pre;
-    readonly ModuleList<ConvTranspose1d> ups = new();
-    readonly ModuleList<Conv1d> source_downs = new();
+    readonly GuardedConv1d conv_pre;
+    readonly ModuleList<GuardedConvTranspose1d> ups = new();
+    readonly ModuleList<GuardedConv1d> source_downs = new();
     readonly ModuleList<ResBlock> source_resblocks = new();
     readonly ModuleList<ResBlock> resblocks = new();
-    readonly Conv1d conv_post;
+    readonly GuardedConv1d conv_post;
     readonly ConvRNNF0Predictor f0_predictor;
 #pragma warning restore IDE1006
 
@@ -35,11 +36,11 @@ public sealed class HiftGenerator : nn.Module<Tensor, Tensor>, IVocoder
         int c = config.BaseChannels, nFft = config.IstftNFft;
         m_source = new SourceModuleHnNSF2(config.SamplingRate, config.SamplesPerFrame, config.NbHarmonics,
             config.NsfAlpha, config.NsfSigma, config.NsfVoicedThreshold);
-        conv_pre = nn.Conv1d(config.InChannels, c, 7, stride: 1, padding: 3);
+        conv_pre = new GuardedConv1d(config.InChannels, c, 7, stride: 1, padding: 3);
         for (int i = 0; i < config.UpsampleRates.Count; i++)
         {
             int u = config.UpsampleRates[i], k = config.UpsampleKernelSizes[i];
-            ups.Add(nn.ConvTranspose1d(c >> i, c >> (i + 1), k, stride: u, padding: (k - u) / 2));
+            ups.Add(new GuardedConvTranspose1d(c >> i, c >> (i + 1), k, stride: u, padding: (k - u) / 2));
         }
 
         // Source downsampling: the source STFT (hop 4) is brought to each stage's rate, coarsest first.
@@ -52,8 +53,8 @@ public sealed class HiftGenerator : nn.Module<Tensor, Tensor>, IVocoder
         {
             int u = cumRates[i], ch = c >> (i + 1);
             source_downs.Add(u == 1
-                ? nn.Conv1d(nFft + 2, ch, 1, stride: 1)
-                : nn.Conv1d(nFft + 2, ch, u * 2, stride: u, padding: u / 2));
+                ? new GuardedConv1d(nFft + 2, ch, 1, stride: 1)
+                : new GuardedConv1d(nFft + 2, ch, u * 2, stride: u, padding: u / 2));
             source_resblocks.Add(new ResBlock(ch, config.SourceResblockKernelSizes[i], config.SourceResblockDilationSizes[i]));
         }
 
@@ -61,7 +62,7 @@ public sealed class HiftGenerator : nn.Module<Tensor, Tensor>, IVocoder
             for (int j = 0; j < config.ResblockKernelSizes.Count; j++)
                 resblocks.Add(new ResBlock(c >> (i + 1), config.ResblockKernelSizes[j], config.ResblockDilationSizes[j]));
 
-        conv_post = nn.Conv1d(c >> config.UpsampleRates.Count, nFft + 2, 7, stride: 1, padding: 3);
+        conv_post = new GuardedConv1d(c >> config.UpsampleRates.Count, nFft + 2, 7, stride: 1, padding: 3);
         f0_predictor = new ConvRNNF0Predictor(config.F0NumClass, config.F0InChannels, config.F0CondChannels);
         RegisterComponents();
         Freeze();

@@ -1,3 +1,4 @@
+using StepAudio.Nn;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -11,8 +12,8 @@ namespace StepAudio.Vocoder;
 public sealed class ResBlock : nn.Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006 // PyTorch field names keep state-dict keys equal to upstream's
-    readonly ModuleList<Conv1d> convs1 = new();
-    readonly ModuleList<Conv1d> convs2 = new();
+    readonly ModuleList<GuardedConv1d> convs1 = new();
+    readonly ModuleList<GuardedConv1d> convs2 = new();
     readonly ModuleList<Snake> activations1 = new();
     readonly ModuleList<Snake> activations2 = new();
 #pragma warning restore IDE1006
@@ -22,8 +23,8 @@ public sealed class ResBlock : nn.Module<Tensor, Tensor>
     {
         foreach (var d in dilations)
         {
-            convs1.Add(nn.Conv1d(channels, channels, kernelSize, stride: 1, padding: Padding(kernelSize, d), dilation: d));
-            convs2.Add(nn.Conv1d(channels, channels, kernelSize, stride: 1, padding: Padding(kernelSize, 1)));
+            convs1.Add(new GuardedConv1d(channels, channels, kernelSize, stride: 1, padding: Padding(kernelSize, d), dilation: d));
+            convs2.Add(new GuardedConv1d(channels, channels, kernelSize, stride: 1, padding: Padding(kernelSize, 1)));
             activations1.Add(new Snake(channels));
             activations2.Add(new Snake(channels));
         }

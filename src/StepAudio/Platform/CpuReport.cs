@@ -1,0 +1,67 @@
+using System.Text.RegularExpressions;
+using TorchSharp;
+
+namespace StepAudio.Platform;
+
+/// <summary>
+/// What a figure was measured on: the CPU (model, vendor, vector ISA), the maths libraries LibTorch dispatches to
+/// (its CPU capability, MKL, oneDNN, OpenMP), torch's thread count and the convolution guard. Every benchmark prints
+/// it, so that figures from different machines are never compared blindly.
+/// </summary>
+public static partial class CpuReport
+{
+    /// <summary>One line, e.g. <c>AMD EPYC (AuthenticAMD; AVX2 AVX-512F AVX-512BF16) | LibTorch 2.10.0 AVX512, MKL 2024.2, oneDNN v3.7.1, OpenMP | 2 threads | guard on</c>.</summary>
+    public static string OneLine()
+    {
+        var (model, vendor, isa) = Cpu();
+        var config = SafeConfig();
+        string Find(Regex r) => r.Match(config) is { Success: true } m ? m.Groups[1].Value : "?";
+        var libs = $"LibTorch {Find(TorchVersion())} {Find(Capability())}, MKL {Find(MklVersion())}, oneDNN {Find(OneDnnVersion())}, " +
+                   (config.Contains("OpenMP", StringComparison.Ordinal) ? "OpenMP" : "no OpenMP");
+        var guard = CpuConvolutionGuard.Active
+            ? "convolution guard on, large inference convolutions: " + (Nn.OneDnnSelfTest.Passed ? "padded oneDNN (verified)" : "products (padded oneDNN refused)")
+            : "convolution guard OFF";
+        return $"{model} ({vendor}; {isa}) | {libs} | {torch.get_num_threads()} torch threads | {guard}";
+    }
+
+    /// <summary>The CPU's model name, vendor and the vector extensions that decide MKL's and oneDNN's kernels.</summary>
+    public static (string Model, string Vendor, string Isa) Cpu()
+    {
+        string model = "unknown CPU", vendor = "?", flags = "";
+        if (File.Exists("/proc/cpuinfo"))
+            foreach (var line in File.ReadLines("/proc/cpuinfo"))
+            {
+                var parts = line.Split(':', 2);
+                if (parts.Length < 2) continue;
+                var (key, value) = (parts[0].Trim(), parts[1].Trim());
+                if (key == "model name" && model == "unknown CPU") model = value;
+                else if (key == "vendor_id" && vendor == "?") vendor = value;
+                else if (key == "flags" && flags.Length == 0) flags = " " + value + " ";
+                if (flags.Length > 0 && model != "unknown CPU" && vendor != "?") break;
+            }
+        var names = new (string Flag, string Name)[]
+        {
+            ("avx2", "AVX2"), ("fma", "FMA"), ("avx512f", "AVX-512F"), ("avx512bw", "BW"), ("avx512_vnni", "VNNI"),
+            ("avx512_bf16", "BF16"), ("avx512_fp16", "FP16"), ("amx_tile", "AMX"),
+        };
+        var isa = string.Join(" ", names.Where(n => flags.Contains($" {n.Flag} ", StringComparison.Ordinal)).Select(n => n.Name));
+        return (model, vendor, isa.Length == 0 ? "no AVX2" : isa);
+    }
+
+    static string SafeConfig()
+    {
+        try
+        {
+            return LibTorchNative.Available ? LibTorchNative.ShowConfig() : "";
+        }
+        catch (InvalidOperationException)
+        {
+            return "";
+        }
+    }
+
+    [GeneratedRegex(@"TORCH_VERSION=([0-9.]+)")] private static partial Regex TorchVersion();
+    [GeneratedRegex(@"CPU capability usage: (\w+)")] private static partial Regex Capability();
+    [GeneratedRegex(@"Math Kernel Library Version ([0-9.]+)")] private static partial Regex MklVersion();
+    [GeneratedRegex(@"MKL-DNN (v[0-9.]+)")] private static partial Regex OneDnnVersion();
+}
