@@ -6,6 +6,7 @@ var root = new RootCommand("stepaudio: fine-tune Step-Audio-EditX (LLM LoRA, flo
 foreach (var command in new[]
          {
              CheckCommand.Create(),
+             SystemCommand.Create(),
              PrepareCommand.Create(),
              ValidateDataCommand.Create(),
              MakeManifestCommand.Create(),

@@ -84,7 +84,7 @@ public sealed class MelSpectrogram : IDisposable
     public Tensor Compute(float[] samples)
     {
         using var scope = NewDisposeScope();
-        var wav = tensor(samples, new long[] { 1, samples.Length }, ScalarType.Float32);
+        var wav = SampleTensor.FromMono(samples);
         return Compute(wav).squeeze(0).MoveToOuterDisposeScope();
     }
 

@@ -90,7 +90,7 @@ public static class FeatureBench
         {
             var sw = Stopwatch.StartNew();
             var mono = clip.ToMono();
-            var wav = tensor(mono, new long[] { 1, mono.Length }, ScalarType.Float32);
+            var wav = SampleTensor.FromMono(mono);
             if (clip.SampleRate != target)
                 using (var original = wav) wav = resamplers[clip.SampleRate].Apply(original);
             double t1 = sw.Elapsed.TotalMilliseconds;

@@ -28,7 +28,7 @@ public sealed class SpeechFeatureExtractor : IDisposable
     public Tensor Waveform(AudioClip clip)
     {
         var mono = clip.ToMono();
-        var wav = tensor(mono, new long[] { 1, mono.Length }, ScalarType.Float32);
+        var wav = SampleTensor.FromMono(mono);
         if (clip.SampleRate == Params.SampleRate) return wav;
         var r = resamplers.GetOrAdd(clip.SampleRate, rate => new Resampler(rate, Params.SampleRate));
         using (wav) return r.Apply(wav);

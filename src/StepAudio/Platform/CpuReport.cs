@@ -10,8 +10,11 @@ namespace StepAudio.Platform;
 /// </summary>
 public static partial class CpuReport
 {
-    /// <summary>One line, e.g. <c>AMD EPYC (AuthenticAMD; AVX2 AVX-512F AVX-512BF16) | LibTorch 2.10.0 AVX512, MKL 2024.2, oneDNN v3.7.1, OpenMP | 2 threads | guard on</c>.</summary>
-    public static string OneLine()
+    /// <summary>One line, e.g. <c>AMD EPYC (AuthenticAMD; AVX2 FMA AVX-512F BW) | LibTorch 2.10.0 AVX512, MKL 2024.2, oneDNN v3.7.1, OpenMP; MKL's AVX2 path … | 2 torch threads | convolution guard on, …</c>.</summary>
+    public static string OneLine() => string.Join(" | ", Facts().Select(f => f.Value));
+
+    /// <summary>The same facts with their names: machine, libtorch, mkl, convolutions, threads.</summary>
+    public static IReadOnlyList<(string Name, string Value)> Facts()
     {
         var (model, vendor, isa) = Cpu();
         var config = SafeConfig();
@@ -21,7 +24,31 @@ public static partial class CpuReport
         var guard = CpuConvolutionGuard.Active
             ? "convolution guard on, large inference convolutions: " + (Nn.OneDnnSelfTest.Passed ? "padded oneDNN (verified)" : "products (padded oneDNN refused)")
             : "convolution guard OFF";
-        return $"{model} ({vendor}; {isa}) | {libs} | {torch.get_num_threads()} torch threads | {guard}";
+        return new[]
+        {
+            ("machine", $"{model} ({vendor}; {isa})"), ("libtorch", libs), ("mkl", MklAmdDispatch.State),
+            ("threads", $"{torch.get_num_threads()} torch threads"), ("convolutions", guard),
+        };
+    }
+
+    /// <summary>
+    /// A float32 GEMM (n×n×n) against its float64 result, and its speed: whether the BLAS LibTorch calls on this
+    /// machine computes right, and how fast (the figure MKL's code path changes most).
+    /// </summary>
+    public static (bool Right, double MaxRelativeError, double GflopsPerSecond) GemmCheck(int n = 512, int repeats = 20)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var g = new torch.Generator(7);
+        var a = torch.randn(new long[] { n, n }, generator: g);
+        var b = torch.randn(new long[] { n, n }, generator: g);
+        var y = a.mm(b);
+        var reference = a.to(torch.float64).mm(b.to(torch.float64));
+        var scale = a.abs().to(torch.float64).mm(b.abs().to(torch.float64));
+        double error = ((y.to(torch.float64) - reference).abs() / scale).max().item<double>();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < repeats; i++) a.mm(b).Dispose();
+        double seconds = watch.Elapsed.TotalSeconds;
+        return (error < 1e-5, error, 2.0 * n * n * n * repeats / seconds / 1e9);
     }
 
     /// <summary>The CPU's model name, vendor and the vector extensions that decide MKL's and oneDNN's kernels.</summary>

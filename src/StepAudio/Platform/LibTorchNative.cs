@@ -16,6 +16,9 @@ internal static unsafe class LibTorchNative
     /// <summary>Whether libtorch_cpu could be found and exports what is needed.</summary>
     public static bool Available => Library.Value != IntPtr.Zero && Export("_ZN2at13globalContextEv") != IntPtr.Zero;
 
+    /// <summary>The handle of the libtorch_cpu.so TorchSharp loaded (zero if none was found).</summary>
+    public static IntPtr Handle => Library.Value;
+
     /// <summary><c>at::globalContext().userEnabledMkldnn()</c>: may ATen pick oneDNN kernels.</summary>
     public static bool UserEnabledMkldnn
     {

@@ -1,0 +1,20 @@
+using System.Runtime.InteropServices;
+using static TorchSharp.torch;
+
+namespace StepAudio.Audio;
+
+/// <summary>
+/// Samples → a float32 tensor [1, N] by one block copy. TorchSharp's <c>torch.tensor(float[], shape)</c> takes ~5× as
+/// long (2.8 ms against 0.5 ms for 10 s at 44.1 kHz, measured on an AMD EPYC), which made resampling look 6× slower than
+/// PyTorch's in bench-features.
+/// </summary>
+public static class SampleTensor
+{
+    /// <summary>A new [1, samples.Length] float32 CPU tensor holding a copy of <paramref name="samples"/>.</summary>
+    public static Tensor FromMono(float[] samples)
+    {
+        var t = empty(new long[] { 1, samples.Length }, ScalarType.Float32);
+        MemoryMarshal.AsBytes(samples.AsSpan()).CopyTo(t.bytes);
+        return t;
+    }
+}
