@@ -23,6 +23,25 @@ public sealed class InputException : Exception
     /// <summary>What to do about it.</summary>
     public string Fix { get; }
 
+    /// <summary>
+    /// Runs <paramref name="read"/>, which takes values out of a parsed JSON file; a value of the wrong type or shape
+    /// (what System.Text.Json reports as InvalidOperation, Format, Overflow or KeyNotFound) becomes an
+    /// <see cref="InputException"/> naming <paramref name="file"/>.
+    /// </summary>
+    public static T ReadingJson<T>(string file, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or OverflowException
+                                      or KeyNotFoundException or IndexOutOfRangeException or ArgumentException)
+        {
+            throw new InputException(file, null, null, "a value has the wrong type or shape: " + e.Message,
+                "compare the file with one the tool wrote, or re-download it", e);
+        }
+    }
+
     /// <summary>The one-line form used in reports and exception messages.</summary>
     public static string Format(string file, int? line, string? field, string problem, string fix) =>
         $"{file}{(line is { } l ? ":" + l : "")}: {(field != null ? field + ": " : "")}{problem}" +

@@ -1,9 +1,9 @@
 namespace StepAudio.Cli.Commands;
 
-/// <summary>Turns user-input errors into a one-line message and exit code 2 instead of a stack trace.</summary>
+/// <summary>Turns user-input errors into a one-line message and exit code 1 instead of a stack trace.</summary>
 public static class CliErrors
 {
-    /// <summary>Runs <paramref name="body"/>; an <see cref="InputException"/> prints its message and returns 2.</summary>
+    /// <summary>Runs <paramref name="body"/>; an <see cref="InputException"/> prints its message and returns <see cref="StepAudioCli.BadInput"/>.</summary>
     public static int Run(Func<int> body)
     {
         try
@@ -13,7 +13,7 @@ public static class CliErrors
         catch (InputException e)
         {
             Console.Error.WriteLine("error: " + e.Message);
-            return 2;
+            return StepAudioCli.BadInput;
         }
     }
 }

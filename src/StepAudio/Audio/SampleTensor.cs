@@ -10,6 +10,14 @@ namespace StepAudio.Audio;
 /// </summary>
 public static class SampleTensor
 {
+    /// <summary>The clip's channel average as a new [1, N] float32 CPU tensor, written in place (no array in between).</summary>
+    public static Tensor FromClip(AudioClip clip)
+    {
+        var t = empty(new long[] { 1, clip.Length }, ScalarType.Float32);
+        clip.DownmixInto(MemoryMarshal.Cast<byte, float>(t.bytes));
+        return t;
+    }
+
     /// <summary>A new [1, samples.Length] float32 CPU tensor holding a copy of <paramref name="samples"/>.</summary>
     public static Tensor FromMono(float[] samples)
     {

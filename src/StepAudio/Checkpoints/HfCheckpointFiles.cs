@@ -100,9 +100,28 @@ public sealed class HfCheckpointFiles : IDisposable
                 throw new InputException(index, null, "weight_map", "is missing", "re-download the index");
             var list = new List<(string, string)>();
             foreach (var p in wm.EnumerateObject())
-                list.Add((p.Name, p.Value.GetString() ?? throw new InputException(index, null, p.Name, "shard is null", "fix the index")));
+            {
+                if (p.Value.ValueKind != JsonValueKind.String)
+                    throw new InputException(index, null, $"weight_map.{p.Name}", $"expected a shard file name, got {p.Value.ValueKind}",
+                        "re-download the index");
+                list.Add((p.Name, InsideFolder(index, $"weight_map.{p.Name}", p.Value.GetString()!)));
+            }
             return list;
         }
+    }
+
+    /// <summary>
+    /// A file name from an index, which must name a file in the model folder: no absolute path, no <c>..</c>, as
+    /// written (symlinks are not resolved: Hugging Face cache folders link every file into <c>../../blobs/</c>).
+    /// </summary>
+    internal static string InsideFolder(string file, string field, string entry)
+    {
+        bool outside = entry.Length == 0 || entry.Contains('\0') || Path.IsPathRooted(entry)
+                       || entry.Split('/', '\\').Any(part => part == "..");
+        if (outside)
+            throw new InputException(file, null, field, $"'{entry}' is not a file inside the model folder",
+                "a shard must be named relative to the folder; re-download the index (it may be corrupt or hostile)");
+        return entry;
     }
 
     /// <inheritdoc />

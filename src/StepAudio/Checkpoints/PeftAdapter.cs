@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace StepAudio.Checkpoints;
 
 /// <summary>
-/// PEFT adapter folders (peft/utils/save_and_load.py, spec §4): <c>adapter_model.safetensors</c> with
+/// PEFT adapter folders (peft/utils/save_and_load.py): <c>adapter_model.safetensors</c> with
 /// <c>{"format":"pt"}</c> metadata and saved key names (<c>base_model.model.model.layers.N.self_attn.q_proj.lora_A.weight</c>,
 /// no adapter name), and <c>adapter_config.json</c> (indent 2, sorted keys). Loadable by
 /// <c>PeftModel.from_pretrained</c>, and written by it.
@@ -78,6 +78,11 @@ public static class PeftAdapter
         try { root = JsonNode.Parse(File.ReadAllText(path)); }
         catch (JsonException e) { throw new InputException(path, (int?)e.LineNumber + 1, null, "not valid JSON", "fix the file", e); }
         if (root is not JsonObject o) throw new InputException(path, null, null, "is not a JSON object", "fix the file");
+        return InputException.ReadingJson(path, () => Bind(o, path));
+    }
+
+    static LoraConfig Bind(JsonObject o, string path)
+    {
         var type = o["peft_type"]?.GetValue<string>();
         if (type != "LORA")
             throw new InputException(path, null, "peft_type", $"is '{type}', not 'LORA'", "use a LoRA adapter");
@@ -109,12 +114,17 @@ public static class PeftAdapter
     public static LoraConfig Load(Step1ForCausalLM model, string folder)
     {
         var config = ReadConfig(folder);
-        if (Step1Lora.Adapters(model).Count == 0) Step1Lora.Inject(model, config);
         var path = Path.Combine(folder, WeightsName);
         if (!File.Exists(path))
             throw new InputException(path, null, null, "adapter weights not found", "save the adapter with safetensors");
-        var targets = LoraTensors(model);
         using var file = SafetensorsFile.Open(path);
+        // The rank in adapter_config.json against the tensors, before any layer is built from it.
+        var loraA = file.Entries.FirstOrDefault(e => e.Key.Contains(".lora_A.", StringComparison.Ordinal));
+        if (loraA.Value is { } a && a.Shape.Length == 2 && a.Shape[0] != config.R)
+            throw new InputException(Path.Combine(folder, ConfigName), null, "r", $"says {config.R}, the adapter's lora_A tensors have rank {a.Shape[0]}",
+                "use the adapter_config.json saved with these weights");
+        if (Step1Lora.Adapters(model).Count == 0) Step1Lora.Inject(model, config);
+        var targets = LoraTensors(model);
         var byParam = new Dictionary<string, string>();
         var unexpected = new List<string>();
         foreach (var key in file.Entries.Keys)

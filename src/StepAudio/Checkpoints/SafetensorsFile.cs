@@ -32,10 +32,19 @@ public sealed class SafetensorsFile : IDisposable
         Path = path; this.stream = stream; this.dataStart = dataStart; Entries = entries; Metadata = metadata;
     }
 
-    /// <summary>Opens a safetensors file and parses its header; tensor data is read on demand.</summary>
+    /// <summary>
+    /// Opens a safetensors file and parses its header; tensor data is read on demand. A file that is not a valid
+    /// safetensors file (truncated, empty, garbage, negative or overflowing shapes, a tensor named twice, tensors
+    /// sharing bytes) is an <see cref="InputException"/> naming it.
+    /// </summary>
     public static SafetensorsFile Open(string path)
     {
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        FileStream stream;
+        try { stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException(path, null, null, "cannot open the safetensors file: " + e.Message, "check the path");
+        }
         try
         {
             Span<byte> len = stackalloc byte[8];
@@ -45,40 +54,58 @@ public sealed class SafetensorsFile : IDisposable
                 throw Bad(path, $"header length {headerLen} does not fit a file of {stream.Length} bytes");
             var header = new byte[headerLen];
             stream.ReadExactly(header);
-            var root = JsonNode.Parse(header)?.AsObject() ?? throw Bad(path, "header is not a JSON object");
-            var entries = new Dictionary<string, SafetensorsEntry>();
-            var metadata = new Dictionary<string, string>();
             long dataLen = stream.Length - 8 - headerLen;
-            foreach (var (key, value) in root)
-            {
-                if (key == "__metadata__")
-                {
-                    foreach (var (mk, mv) in value!.AsObject()) metadata[mk] = mv?.ToString() ?? "";
-                    continue;
-                }
-                var o = value!.AsObject();
-                var offsets = o["data_offsets"]!.AsArray();
-                var entry = new SafetensorsEntry(key, o["dtype"]!.GetValue<string>(),
-                    o["shape"]!.AsArray().Select(n => n!.GetValue<long>()).ToArray(),
-                    offsets[0]!.GetValue<long>(), offsets[1]!.GetValue<long>());
-                long expected = entry.Shape.Aggregate(1L, (a, b) => a * b) * ElementSize(entry.DType, path);
-                if (entry.End - entry.Begin != expected || entry.End > dataLen || entry.Begin < 0)
-                    throw Bad(path, $"tensor '{key}' has data_offsets [{entry.Begin}, {entry.End}] that do not match " +
-                                    $"its {entry.DType} shape [{string.Join(", ", entry.Shape)}] or the file size");
-                entries[key] = entry;
-            }
+            var (entries, metadata) = ParseHeader(header, dataLen, path);
             return new SafetensorsFile(path, stream, 8 + headerLen, entries, metadata);
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException)
-        {
-            stream.Dispose();
-            throw Bad(path, "header is not valid safetensors JSON: " + e.Message);
         }
         catch
         {
             stream.Dispose();
             throw;
         }
+    }
+
+    static (Dictionary<string, SafetensorsEntry>, Dictionary<string, string>) ParseHeader(byte[] header, long dataLen, string path)
+    {
+        var entries = new Dictionary<string, SafetensorsEntry>();
+        var metadata = new Dictionary<string, string>();
+        try
+        {
+            using var doc = JsonDocument.Parse(header);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw Bad(path, "header is not a JSON object");
+            foreach (var p in doc.RootElement.EnumerateObject())
+            {
+                if (p.Name == "__metadata__")
+                {
+                    foreach (var m in p.Value.EnumerateObject()) metadata[m.Name] = m.Value.ToString();
+                    continue;
+                }
+                if (entries.ContainsKey(p.Name)) throw Bad(path, $"tensor '{p.Name}' is named twice in the header");
+                var shape = p.Value.GetProperty("shape").EnumerateArray().Select(n => n.GetInt64()).ToArray();
+                if (shape.Any(d => d < 0)) throw Bad(path, $"tensor '{p.Name}' has a negative dimension [{string.Join(", ", shape)}]");
+                var offsets = p.Value.GetProperty("data_offsets").EnumerateArray().Select(n => n.GetInt64()).ToArray();
+                if (offsets.Length != 2) throw Bad(path, $"tensor '{p.Name}' needs two data_offsets");
+                var entry = new SafetensorsEntry(p.Name, p.Value.GetProperty("dtype").GetString() ?? "", shape, offsets[0], offsets[1]);
+                long expected = checked(shape.Aggregate(1L, (a, b) => a * b) * ElementSize(entry.DType, path));
+                if (entry.End - entry.Begin != expected || entry.End > dataLen || entry.Begin < 0)
+                    throw Bad(path, $"tensor '{p.Name}' has data_offsets [{entry.Begin}, {entry.End}] that do not match " +
+                                    $"its {entry.DType} shape [{string.Join(", ", shape)}] or the file size");
+                entries[p.Name] = entry;
+            }
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException
+                                      or FormatException or OverflowException or ArgumentException)
+        {
+            throw Bad(path, "header is not valid safetensors JSON: " + e.Message);
+        }
+        SafetensorsEntry? previous = null;
+        foreach (var e in entries.Values.Where(e => e.End > e.Begin).OrderBy(e => e.Begin))
+        {
+            if (previous is not null && e.Begin < previous.End)
+                throw Bad(path, $"tensors '{previous.Key}' and '{e.Key}' share bytes [{e.Begin}, {Math.Min(e.End, previous.End)})");
+            previous = e;
+        }
+        return (entries, metadata);
     }
 
     /// <summary>Reads one tensor (CPU), optionally converted to <paramref name="dtype"/>.</summary>
@@ -181,7 +208,8 @@ public sealed class SafetensorsFile : IDisposable
         _ => throw new NotSupportedException($"safetensors cannot store {t}"),
     };
 
-    static InvalidDataException Bad(string path, string what) => new($"{path}: {what}");
+    static InputException Bad(string path, string what) =>
+        new(path, null, null, what, "the file is not a valid safetensors file; re-download or re-save it");
 
     /// <inheritdoc />
     public void Dispose() => stream.Dispose();

@@ -29,7 +29,13 @@ public static class StateDictFile
         {
             table = PyTorchUnpickler.UnpickleStateDict(path);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (OutOfMemoryException e)
+        {
+            // One allocation of the size the file claims failed (e.g. a pickle string of "2 GB" in a small file).
+            throw new InputException(path, null, null, "claims sizes larger than this machine's memory: the file is corrupt",
+                "re-download or re-save the checkpoint", e);
+        }
+        catch (Exception e)
         {
             throw new InputException(path, null, null, $"cannot be read as a PyTorch state dict ({e.Message})",
                 "save a plain state dict: torch.save(model.state_dict(), p)", e);

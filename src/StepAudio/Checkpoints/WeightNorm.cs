@@ -17,7 +17,7 @@ public static class WeightNorm
     /// A new dictionary where every complete (g, v) pair is replaced by <c>X.weight</c>; other tensors are passed
     /// through as the same objects. A lone g or v is left as it is, so a strict load reports it.
     /// </summary>
-    public static Dictionary<string, Tensor> Merge(IReadOnlyDictionary<string, Tensor> stateDict)
+    public static Dictionary<string, Tensor> Merge(IReadOnlyDictionary<string, Tensor> stateDict, string source = "state dict")
     {
         var result = new Dictionary<string, Tensor>(stateDict.Count);
         var consumed = new HashSet<string>();
@@ -30,8 +30,14 @@ public static class WeightNorm
                 if (!stateDict.TryGetValue(prefix + vSuffix, out var v)) break;
                 var weightKey = prefix + ".weight";
                 if (stateDict.ContainsKey(weightKey) || result.ContainsKey(weightKey))
-                    throw new InvalidDataException($"'{weightKey}' is stored both plainly and as weight-norm (g, v)");
-                result[weightKey] = Fold(g, v, prefix);
+                    throw new InputException(source, null, weightKey, "is stored both plainly and as weight-norm (g, v)",
+                        "keep one of the two layouts; re-save the checkpoint");
+                try { result[weightKey] = Fold(g, v, prefix); }
+                catch (InvalidDataException e)
+                {
+                    foreach (var t in result.Values.Where(t => !stateDict.Values.Contains(t))) t.Dispose();
+                    throw new InputException(source, null, prefix, e.Message[(prefix.Length + 2)..], "re-save the checkpoint", e);
+                }
                 consumed.Add(key);
                 consumed.Add(prefix + vSuffix);
                 break;

@@ -18,10 +18,14 @@ public static class ConfigLoader
     {
         var full = Path.GetFullPath(path);
         string text;
-        try { text = File.ReadAllText(full); }
+        try { text = StrictUtf8.GetString(File.ReadAllBytes(full)).TrimStart('\uFEFF'); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new InputException(full, null, null, "cannot read the config: " + e.Message, "check the --config path");
+        }
+        catch (System.Text.DecoderFallbackException e)
+        {
+            throw new InputException(full, null, null, $"not valid UTF-8 (byte {e.Index})", "save the file as UTF-8");
         }
         return Parse(text, full);
     }
@@ -29,6 +33,9 @@ public static class ConfigLoader
     /// <summary>Binds YAML text as if read from <paramref name="sourcePath"/> (used for errors and relative paths).</summary>
     public static StepAudioConfig Parse(string yaml, string sourcePath)
     {
+        if (string.IsNullOrWhiteSpace(yaml))
+            throw new InputException(sourcePath, null, null, "the config file is empty", "start from configs/tiny.yaml");
+        CheckStructure(yaml, sourcePath);
         var stream = new YamlStream();
         try { stream.Load(new StringReader(yaml)); }
         catch (YamlException e)
@@ -48,6 +55,65 @@ public static class ConfigLoader
         config.KeyLines = binder.Lines;
         ConfigValidator.Validate(config);
         return config;
+    }
+
+    static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Deepest nesting a config may have; the real ones use 3.</summary>
+    const int MaxDepth = 32;
+    /// <summary>Most aliases a config may use.</summary>
+    const int MaxAliases = 256;
+
+    /// <summary>
+    /// Reads the YAML as a flat event stream (no recursion) and refuses what would make YamlDotNet's tree builder
+    /// recurse without end or run out of stack: nesting deeper than <see cref="MaxDepth"/>, an alias to a node that
+    /// contains it, or more than <see cref="MaxAliases"/> aliases.
+    /// </summary>
+    static void CheckStructure(string yaml, string sourcePath)
+    {
+        var parser = new Parser(new StringReader(yaml));
+        var open = new List<string?>();        // anchors of the collections being read, outermost first
+        int aliases = 0;
+        try
+        {
+            while (parser.MoveNext())
+            {
+                var e = parser.Current!;
+                switch (e)
+                {
+                    case YamlDotNet.Core.Events.MappingStart m:
+                        Open(m.Anchor.IsEmpty ? null : m.Anchor.Value, e);
+                        break;
+                    case YamlDotNet.Core.Events.SequenceStart q:
+                        Open(q.Anchor.IsEmpty ? null : q.Anchor.Value, e);
+                        break;
+                    case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
+                        open.RemoveAt(open.Count - 1);
+                        break;
+                    case YamlDotNet.Core.Events.AnchorAlias a:
+                        if (++aliases > MaxAliases)
+                            throw new InputException(sourcePath, (int)e.Start.Line, null, $"more than {MaxAliases} YAML aliases",
+                                "write the values out; configs do not need anchors");
+                        if (open.Contains(a.Value.Value))
+                            throw new InputException(sourcePath, (int)e.Start.Line, null,
+                                $"the alias *{a.Value.Value} refers to a node that contains it", "remove the self-reference");
+                        break;
+                }
+            }
+        }
+        catch (YamlException e)
+        {
+            throw new InputException(sourcePath, (int)e.Start.Line, null, "invalid YAML: " + Inner(e).Message,
+                "fix the YAML syntax (indentation, colons, quotes)");
+        }
+
+        void Open(string? anchor, YamlDotNet.Core.Events.ParsingEvent e)
+        {
+            open.Add(anchor);
+            if (open.Count > MaxDepth)
+                throw new InputException(sourcePath, (int)e.Start.Line, null, $"nested deeper than {MaxDepth} levels",
+                    "a config has sections, keys and short lists; see configs/tiny.yaml");
+        }
     }
 
     static Exception Inner(Exception e) => e.InnerException is YamlException inner ? Inner(inner) : e;

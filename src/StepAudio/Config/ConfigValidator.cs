@@ -62,14 +62,14 @@ public static partial class ConfigValidator
         Check(c, "data.filter.token_max_length", f.TokenMaxLength > f.TokenMinLength,
             $"must exceed token_min_length ({f.TokenMinLength}), got {f.TokenMaxLength}", "token lengths count dual frames (25 Hz)");
         var o = c.Optim;
-        Check(c, "optim.lr_llm", o.LrLlm > 0 && o.LrLlm < 1, $"must be in (0, 1), got {o.LrLlm}", "the seed uses 1e-4");
-        Check(c, "optim.lr_flow", o.LrFlow > 0 && o.LrFlow < 1, $"must be in (0, 1), got {o.LrFlow}", "the seed uses 1e-5");
+        Check(c, "optim.lr_llm", o.LrLlm > 0 && o.LrLlm < 1, $"must be in (0, 1), got {o.LrLlm}", "the default is 1e-4");
+        Check(c, "optim.lr_flow", o.LrFlow > 0 && o.LrFlow < 1, $"must be in (0, 1), got {o.LrFlow}", "the default is 1e-5");
         Check(c, "optim.warmup_steps", o.WarmupSteps >= 0, $"must be ≥ 0, got {o.WarmupSteps}", "0 disables warm-up");
         Check(c, "optim.weight_decay", o.WeightDecay >= 0 && o.WeightDecay < 1, $"must be in [0, 1), got {o.WeightDecay}", "AdamW usually uses 0.01");
-        Check(c, "optim.grad_clip", o.GradClip > 0, $"must be > 0, got {o.GradClip}", "the seed uses 5.0");
+        Check(c, "optim.grad_clip", o.GradClip > 0, $"must be > 0, got {o.GradClip}", "the default is 5.0");
         Check(c, "optim.accum_grad", o.AccumGrad >= 1, $"must be ≥ 1, got {o.AccumGrad}", "1 means no accumulation");
-        Check(c, "loss.llm_weight", c.Loss.LlmWeight >= 0, $"must be ≥ 0, got {c.Loss.LlmWeight}", "the seed uses 0.4");
-        Check(c, "loss.flow_weight", c.Loss.FlowWeight >= 0, $"must be ≥ 0, got {c.Loss.FlowWeight}", "the seed uses 0.6");
+        Check(c, "loss.llm_weight", c.Loss.LlmWeight >= 0, $"must be ≥ 0, got {c.Loss.LlmWeight}", "the default is 0.4");
+        Check(c, "loss.flow_weight", c.Loss.FlowWeight >= 0, $"must be ≥ 0, got {c.Loss.FlowWeight}", "the default is 0.6");
         Check(c, "loss.flow_weight", c.Loss.LlmWeight + c.Loss.FlowWeight > 0, "llm_weight and flow_weight are both 0",
             "give at least one a positive weight");
         var st = c.Stage;
@@ -77,7 +77,7 @@ public static partial class ConfigValidator
         Check(c, "stage.stage2_epochs", st.Stage2Epochs >= 0, $"must be ≥ 0, got {st.Stage2Epochs}", "0 skips the stage");
         Check(c, "stage.stage3_epochs", st.Stage3Epochs >= 0, $"must be ≥ 0, got {st.Stage3Epochs}", "0 skips the stage");
         Check(c, "stage.joint_lr_scale", st.JointLrScale > 0 && st.JointLrScale <= 1, $"must be in (0, 1], got {st.JointLrScale}",
-            "the seed uses 0.1");
+            "the default is 0.1");
         Check(c, "save.save_interval", c.Save.SaveInterval >= 0, $"must be ≥ 0, got {c.Save.SaveInterval}", "0 disables epoch checkpoints");
         Check(c, "save.ckpt_dir", !string.IsNullOrWhiteSpace(c.Save.CkptDir), "is empty", "name a folder for checkpoints");
     }

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace StepAudio.Config;
 
-/// <summary>Writes a config back as YAML in the seed's schema (resolved paths, every default spelled out).</summary>
+/// <summary>Writes a config back as YAML in this toolkit's YAML schema (resolved paths, every default spelled out).</summary>
 public static class ConfigWriter
 {
     /// <summary>The YAML text of <paramref name="config"/>; <see cref="ConfigLoader.Parse"/> reads it back unchanged.</summary>

@@ -12,9 +12,9 @@ public enum TrainMode
 }
 
 /// <summary>
-/// The training configuration, in the seed's YAML schema (snake_case keys). The fork's layout, with its
+/// The training configuration, in this toolkit's YAML schema (snake_case keys). The fork's layout, with its
 /// <c>basic:</c> section, loads too. Relative paths are resolved against the config file's folder by
-/// <c>ConfigLoader</c>. Defaults are the seed's.
+/// <c>ConfigLoader</c>. Defaults are those of configs/finetune_llm_flow.yaml.
 /// </summary>
 public sealed class StepAudioConfig
 {

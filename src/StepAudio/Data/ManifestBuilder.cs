@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text;
 
 namespace StepAudio.Data;
 
@@ -151,3 +151,13 @@ public static class ManifestBuilder
     static void WriteAtomic(string path, List<string> lines) =>
         AtomicFile.WriteAllText(path, lines.Count == 0 ? "" : string.Join("\n", lines) + "\n");
 }
+
+/// <summary>What <see cref="ManifestBuilder.Build"/> wrote.</summary>
+/// <param name="TrainPath">The train manifest.</param>
+/// <param name="ValPath">The validation manifest.</param>
+/// <param name="TrainRecords">Records in the train manifest.</param>
+/// <param name="ValRecords">Records in the validation manifest.</param>
+/// <param name="Speakers">Speaker folders that gave records.</param>
+/// <param name="Notes">Clips or folders left out or left without text, and why.</param>
+public sealed record ManifestBuildResult(string TrainPath, string ValPath, int TrainRecords, int ValRecords,
+    int Speakers, IReadOnlyList<string> Notes);

@@ -1,5 +1,5 @@
-using System.Text;
 using System.Text.Json;
+using System.Text;
 
 namespace StepAudio.Data;
 
@@ -78,6 +78,9 @@ public static class ManifestReader
             var record = ParseLine(full, dir, lineNo, text, problems);
             if (record != null) records.Add(record);
         }
+        if (records.Count == 0 && !problems.Any(p => p.IsError))
+            problems.Add(DataProblem.Error(full, null, null, "the manifest has no records",
+                "add one JSON object per line with prompt_audio_path and target_audio_path"));
         return new ManifestParseResult(full, records, problems);
     }
 
@@ -157,6 +160,12 @@ public static class ManifestReader
         if (string.IsNullOrWhiteSpace(value))
         {
             problems.Add(DataProblem.Error(file, line, field, "the path is empty", "give the path of a WAV file"));
+            return null;
+        }
+        if (value.Contains('\0'))
+        {
+            problems.Add(DataProblem.Error(file, line, field, "the path contains a NUL character (\\u0000)",
+                "remove it; a file name cannot contain NUL"));
             return null;
         }
         var full = Path.GetFullPath(Path.Combine(dir, value));
@@ -260,4 +269,12 @@ public static class ManifestReader
         }
         return prev[b.Length];
     }
+}
+
+/// <summary>What <see cref="ManifestReader.Parse"/> found: the records that parsed and every problem on the way.</summary>
+public sealed record ManifestParseResult(string ManifestPath, IReadOnlyList<ManifestRecord> Records,
+    IReadOnlyList<DataProblem> Problems)
+{
+    /// <summary>Whether any problem is an error.</summary>
+    public bool HasErrors => Problems.Any(p => p.IsError);
 }

@@ -39,9 +39,6 @@ public static class ManifestValidator
         {
             var parsed = ManifestReader.Parse(path);
             problems.AddRange(parsed.Problems);
-            if (parsed.Records.Count == 0 && !parsed.HasErrors)
-                problems.Add(DataProblem.Error(parsed.ManifestPath, null, null, "the manifest has no records",
-                    "add one JSON object per line with prompt_audio_path and target_audio_path"));
             manifests.Add((parsed.ManifestPath, parsed.Records.Count));
             records.AddRange(parsed.Records);
         }

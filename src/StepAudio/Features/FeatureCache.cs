@@ -207,3 +207,26 @@ public sealed class FeatureCache : IDisposable
     /// <inheritdoc />
     public void Dispose() => extractor.Dispose();
 }
+
+/// <summary>One feature-cache report: what happened, to which clip and entry file, and why.</summary>
+public sealed record FeatureCacheEvent(FeatureCacheEventKind Kind, string AudioPath, string EntryPath, string? Reason = null)
+{
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"feature cache {Kind.ToString().ToLowerInvariant()}: {AudioPath} ({EntryPath}){(Reason is null ? "" : ": " + Reason)}";
+}
+
+/// <summary>What happened to one feature-cache entry.</summary>
+public enum FeatureCacheEventKind
+{
+    /// <summary>A valid entry was read; nothing was computed.</summary>
+    Hit,
+    /// <summary>No entry existed; features were computed.</summary>
+    Miss,
+    /// <summary>The entry was unreadable: truncated, bad header, checksum mismatch, missing or malformed tensor.</summary>
+    Corrupt,
+    /// <summary>The entry was written with other parameters or another format version.</summary>
+    Stale,
+    /// <summary>An entry was written (new, rebuilt, or with an updated slot).</summary>
+    Written,
+}

@@ -10,9 +10,9 @@ public class ConfigLoaderTests
         Assert.Throws<InputException>(() => Parse(yaml));
 
     [Fact]
-    public void EmptyFileGivesTheSeedDefaults()
+    public void AbsentKeysGetTheDefaults()
     {
-        var c = Parse("");
+        var c = Parse("seed: 1234\n");
         Assert.Equal(8, c.Model.Llm.LoraR);
         Assert.Equal(32, c.Model.Llm.LoraAlpha);
         Assert.Equal(0.05, c.Model.Llm.LoraDropout);

@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using System.Text.Json;
+using StepAudio.Checkpoints;
+using StepAudio.Flow;
+using StepAudio.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace StepAudio.Bench;
+
+/// <summary>
+/// A CFM training step of the flow (frozen encoder, trainable DiT and speaker projection, AdamW) for
+/// <c>scripts/bench-flow.sh</c>, which runs the same maths in PyTorch on the same files. <see cref="Prepare"/> writes
+/// <c>weights.safetensors</c> (upstream keys), <c>inputs.safetensors</c> (batch and every random draw) and
+/// <c>config.json</c> into a folder; <see cref="Run"/> loads them and times the steps.
+/// Sizes: <c>tiny</c> (the fixtures' flow, batch 2, 18 mel frames) and <c>small</c> (the real encoder, DiT depth 8,
+/// hidden 512, 8 heads, batch 4, 400 mel frames).
+/// </summary>
+public static class FlowTrainingBench
+{
+    /// <summary>AdamW settings shared with the PyTorch side.</summary>
+    public const double LearningRate = 1e-4, WeightDecay = 0.01;
+
+    /// <summary>The model configuration of a bench size.</summary>
+    public static FlowConfig SizeConfig(string size) => size switch
+    {
+        "tiny" => FlowConfig.Tiny,
+        "small" => FlowConfig.StepAudioEditX with { Estimator = new DitConfig { Depth = 8, HiddenSize = 512, NumHeads = 8, HeadDim = 64 } },
+        _ => throw new ArgumentException($"unknown bench size '{size}' (tiny, small)", nameof(size)),
+    };
+
+    /// <summary>Dual-token lengths of the batch (mel frames are twice these); the first is the padded length.</summary>
+    public static long[] TokenLengths(string size) => size switch
+    {
+        "tiny" => new long[] { 9, 6 },
+        "small" => new long[] { 200, 170, 185, 150 },
+        _ => throw new ArgumentException($"unknown bench size '{size}' (tiny, small)", nameof(size)),
+    };
+
+    /// <summary>Writes seeded random weights, a padded batch and the CFM draws for <paramref name="size"/>.</summary>
+    public static void Prepare(string dir, string size, int seed = 0)
+    {
+        Directory.CreateDirectory(dir);
+        using var scope = NewDisposeScope();
+        var config = SizeConfig(size);
+        manual_seed(seed);
+        using var model = new CausalMaskedDiffWithXvec(config);
+        SafetensorsFile.Save(Path.Combine(dir, "weights.safetensors"), model.state_dict());
+
+        var g = new Generator((ulong)seed + 1);
+        var lens = TokenLengths(size);
+        long t = lens[0], b = lens.Length;
+        var token = randint(0, config.VocabSize, new long[] { b, t, 2 }, generator: g);
+        for (int i = 0; i < b; i++)
+            if (lens[i] < t) token[i].narrow(0, lens[i], t - lens[i]).fill_(-1);
+        var featLen = tensor(lens.Select(l => 2 * l).ToArray());
+        var feat = randn(new long[] { b, 2 * t, config.OutputSize }, generator: g);
+        var emb = randn(new long[] { b, config.SpkEmbedDim }, generator: g);
+        using var draws = CfmDraws.Sample(g, featLen.data<long>().ToArray(), 2 * t, config.Cfm, config.OutputSize);
+        SafetensorsFile.Save(Path.Combine(dir, "inputs.safetensors"), new Dictionary<string, Tensor>
+        {
+            ["speech_token"] = token, ["speech_token_len"] = tensor(lens), ["speech_feat"] = feat,
+            ["speech_feat_len"] = featLen, ["embedding"] = emb,
+            ["draws.t"] = draws.T, ["draws.z"] = draws.Z, ["draws.cfg_keep"] = draws.CfgKeep, ["draws.prompt_len"] = draws.PromptLen,
+        });
+        File.WriteAllText(Path.Combine(dir, "config.json"), ToJson(config, size));
+    }
+
+    /// <summary>Loads a prepared folder and times <paramref name="steps"/> training steps after <paramref name="warmup"/> (median and mean ms per step).</summary>
+    public static FlowBenchResult Run(string dir, int steps, int warmup, int threads)
+    {
+        int before = torch.get_num_threads();
+        torch.set_num_threads(threads);
+        try { return RunSteps(dir, steps, warmup, threads); }
+        finally { torch.set_num_threads(before); }
+    }
+
+    static FlowBenchResult RunSteps(string dir, int steps, int warmup, int threads)
+    {
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "config.json")))!;
+        string size = json["size"]!.GetValue<string>();
+        var config = FlowConfig.FromJson(JsonDocument.Parse(json.ToJsonString()).RootElement);
+        using var scope = NewDisposeScope();
+        using var model = new CausalMaskedDiffWithXvec(config);
+        FlowCheckpoint.Load(model, Path.Combine(dir, "weights.safetensors"));
+        var trainable = model.FreezeEncoder(trainSpeakerProjection: true);
+        model.train();
+        var io = SafetensorsFile.LoadAll(Path.Combine(dir, "inputs.safetensors"));
+        var batch = new FlowBatch(io["speech_token"], io["speech_token_len"], io["speech_feat"], io["speech_feat_len"], io["embedding"]);
+        var draws = new CfmDraws(io["draws.t"], io["draws.z"], io["draws.cfg_keep"], io["draws.prompt_len"]);
+        // AdamW's maths in one pass over all the DiT's tensors (PyTorch's default AdamW loops over them one by one).
+        var opt = new ContiguousAdamW(trainable, LearningRate, weight_decay: WeightDecay);
+        double loss0 = double.NaN;
+        var times = new List<double>();
+        for (int step = 0; step < warmup + steps; step++)
+        {
+            var sw = Stopwatch.StartNew();
+            using var stepScope = NewDisposeScope();
+            opt.zero_grad();
+            var loss = model.ComputeLoss(batch, draws).Loss;
+            loss.backward();
+            opt.step();
+            double value = loss.item<float>();
+            if (step == 0) loss0 = value;
+            if (step >= warmup) times.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        double median = times.Count == 0 ? double.NaN : times[times.Count / 2];
+        return new FlowBenchResult(size, loss0, median, times.Count == 0 ? double.NaN : times.Average(), steps, threads,
+            trainable.Sum(p => p.numel()));
+    }
+
+    /// <summary>The configuration in the fixtures' snake_case layout (read back by <see cref="FlowConfig.FromJson"/> and by Python).</summary>
+    public static string ToJson(FlowConfig c, string size) => new JsonObject
+    {
+        ["size"] = size,
+        ["flow"] = new JsonObject
+        {
+            ["input_size"] = c.InputSize, ["output_size"] = c.OutputSize, ["spk_embed_dim"] = c.SpkEmbedDim,
+            ["output_type"] = c.OutputType, ["vocab_size"] = c.VocabSize,
+        },
+        ["encoder"] = new JsonObject
+        {
+            ["input_size"] = c.Encoder.InputSize, ["output_size"] = c.Encoder.OutputSize, ["input_layer"] = c.Encoder.InputLayer,
+            ["pre_lookahead_len"] = c.Encoder.PreLookaheadLen, ["num_blocks"] = c.Encoder.NumBlocks,
+            ["num_up_blocks"] = c.Encoder.NumUpBlocks, ["up_stride"] = c.Encoder.UpStride,
+            ["up_scale_factor"] = c.Encoder.UpScaleFactor, ["attention_heads"] = c.Encoder.AttentionHeads,
+            ["linear_units"] = c.Encoder.LinearUnits, ["pos_enc_layer_type"] = c.Encoder.PosEncLayerType,
+            ["selfattention_layer_type"] = c.Encoder.SelfattentionLayerType, ["key_bias"] = c.Encoder.KeyBias,
+            ["dropout_rate"] = c.Encoder.DropoutRate, ["positional_dropout_rate"] = c.Encoder.PositionalDropoutRate,
+            ["attention_dropout_rate"] = c.Encoder.AttentionDropoutRate, ["normalize_before"] = c.Encoder.NormalizeBefore,
+        },
+        ["estimator"] = new JsonObject
+        {
+            ["in_channels"] = c.Estimator.InChannels, ["out_channels"] = c.Estimator.OutChannels,
+            ["mlp_ratio"] = c.Estimator.MlpRatio, ["depth"] = c.Estimator.Depth, ["num_heads"] = c.Estimator.NumHeads,
+            ["head_dim"] = c.Estimator.HeadDim, ["hidden_size"] = c.Estimator.HiddenSize,
+        },
+        ["cfm"] = new JsonObject
+        {
+            ["sigma_min"] = c.Cfm.SigmaMin, ["t_scheduler"] = c.Cfm.TScheduler, ["training_cfg_rate"] = c.Cfm.TrainingCfgRate,
+            ["inference_cfg_rate"] = c.Cfm.InferenceCfgRate, ["n_timesteps"] = c.Cfm.NTimesteps,
+        },
+        ["optim"] = new JsonObject { ["lr"] = LearningRate, ["weight_decay"] = WeightDecay },
+    }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+}
+
+/// <summary>One side's figures from <see cref="FlowTrainingBench.Run"/>: median (<paramref name="MsPerStep"/>) and mean step times.</summary>
+public sealed record FlowBenchResult(string Size, double Step0Loss, double MsPerStep, double MeanMsPerStep, int Steps, int Threads,
+    long TrainableParameters);

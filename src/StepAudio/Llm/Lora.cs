@@ -1,0 +1,259 @@
+// Mirrors huggingface/peft src/peft/tuners/lora/config.py and layer.py (LoraConfig, LoRA Linear) and the injection/merge that peft_model.py does.
+using System.Text.RegularExpressions;
+using System.Text;
+using TorchSharp.Modules;
+using TorchSharp;
+using static TorchSharp.torch.nn;
+using static TorchSharp.torch;
+
+namespace StepAudio.Llm;
+
+/// <summary>
+/// PEFT <c>LoraConfig</c> fields that change the maths (peft/tuners/lora/config.py): rank, alpha, dropout on the LoRA input, target module
+/// names (matched against the last name of each linear layer, as PEFT does for a list), rsLoRA scaling.
+/// </summary>
+public sealed record LoraConfig
+{
+    /// <summary>Rank r (the fork uses 8).</summary>
+    public int R { get; init; } = 8;
+    /// <summary>lora_alpha (32); scaling = alpha / r.</summary>
+    public double Alpha { get; init; } = 32;
+    /// <summary>Dropout on the LoRA branch input only (0.05).</summary>
+    public double Dropout { get; init; } = 0.05;
+    /// <summary>Linear layers to adapt (<c>q_proj k_proj v_proj</c>; also o_proj, gate_proj, up_proj, down_proj).</summary>
+    public IReadOnlyList<string> TargetModules { get; init; } = new[] { "q_proj", "k_proj", "v_proj" };
+    /// <summary>rsLoRA: scaling = alpha / √r.</summary>
+    public bool UseRslora { get; init; }
+
+    /// <summary>The multiplier of the LoRA branch.</summary>
+    public double Scaling => UseRslora ? Alpha / Math.Sqrt(R) : Alpha / R;
+
+    /// <summary>Every module name LoRA can target in Step1.</summary>
+    public static IReadOnlyList<string> KnownTargets { get; } =
+        new[] { "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj" };
+
+    /// <summary>Throws on a rank, alpha, dropout or target Step1 cannot use.</summary>
+    public LoraConfig Validate(string source = "LoraConfig")
+    {
+        if (R <= 0 || R > 4096) throw new InputException(source, null, "r", $"must be in 1..4096, got {R}", "use 8 (4–64)");
+        if (Alpha <= 0) throw new InputException(source, null, "lora_alpha", $"must be positive, got {Alpha}", "use 32");
+        if (Dropout is < 0 or >= 1)
+            throw new InputException(source, null, "lora_dropout", $"must be in [0, 1), got {Dropout}", "use 0.05");
+        if (TargetModules.Count == 0)
+            throw new InputException(source, null, "target_modules", "is empty", "use [q_proj, k_proj, v_proj]");
+        foreach (var t in TargetModules)
+            if (!KnownTargets.Contains(t))
+                throw new InputException(source, null, "target_modules", $"'{t}' is not a Step1 linear layer",
+                    "use some of " + string.Join(", ", KnownTargets));
+        return this;
+    }
+}
+
+/// <summary>
+/// A frozen linear layer with a PEFT LoRA branch (peft/tuners/lora/layer.py):
+/// <c>y = x Wᵀ + lora_B(lora_A(dropout(x))) · scaling</c>, dropout on the LoRA input only, A kaiming-uniform(a=√5),
+/// B zeros, so a fresh adapter changes nothing. While merged, <c>W</c> holds <c>W + scaling·B·A</c> and forward is
+/// the base layer alone. State-dict names: <c>weight</c>, <c>lora_A.weight</c>, <c>lora_B.weight</c>.
+/// </summary>
+public sealed class LoraLinear : nn.Module<Tensor, Tensor>
+{
+#pragma warning disable IDE1006 // PyTorch field names keep state-dict keys equal to upstream's.
+    /// <summary>The base weight [out, in] (frozen).</summary>
+    public Parameter weight;
+    /// <summary>Down projection [in → r].</summary>
+    public Linear lora_A;
+    /// <summary>Up projection [r → out].</summary>
+    public Linear lora_B;
+#pragma warning restore IDE1006
+    readonly Dropout? dropout;
+
+    /// <summary>The LoRA branch multiplier (alpha/r, or alpha/√r with rsLoRA).</summary>
+    public double Scaling { get; }
+    /// <summary>Rank.</summary>
+    public int R { get; }
+    /// <summary>Whether the LoRA product is currently added into <see cref="weight"/>.</summary>
+    public bool Merged { get; private set; }
+
+    /// <summary>Wraps <paramref name="baseWeight"/> [out, in] (taken over, not copied) with a fresh adapter.</summary>
+    public LoraLinear(Parameter baseWeight, LoraConfig config) : base("LoraLinear")
+    {
+        if (baseWeight.dim() != 2) throw new ArgumentException("LoRA needs a 2-D linear weight");
+        long outF = baseWeight.shape[0], inF = baseWeight.shape[1];
+        weight = baseWeight;
+        weight.requires_grad = false;
+        var device = baseWeight.device;
+        var dtype = baseWeight.dtype;
+        lora_A = Linear(inF, config.R, hasBias: false, device: device, dtype: dtype);
+        lora_B = Linear(config.R, outF, hasBias: false, device: device, dtype: dtype);
+        if (device.type != DeviceType.META)
+        {
+            using var _ = no_grad();
+            init.kaiming_uniform_(lora_A.weight, a: Math.Sqrt(5));
+            init.zeros_(lora_B.weight);
+        }
+        dropout = config.Dropout > 0 ? Dropout(config.Dropout) : null;
+        Scaling = config.Scaling;
+        R = config.R;
+        RegisterComponents();
+    }
+
+    /// <summary>Replaces the base weight (checkpoint loading onto a shape-only model).</summary>
+    internal void SetWeight(Parameter value)
+    {
+        weight = value;
+        ConditionallyRegisterParameter(nameof(weight), value);
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var y = functional.linear(x, weight);
+        if (Merged) return y.MoveToOuterDisposeScope();
+        var a = x.to_type(lora_A.weight.dtype);
+        if (dropout is not null) a = dropout.call(a);
+        var delta = lora_B.call(lora_A.call(a)) * Scaling;
+        return (y + delta.to_type(y.dtype)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary><c>scaling · B·A</c> [out, in], computed in float32 and cast to the base dtype (PEFT get_delta_weight).</summary>
+    public Tensor DeltaWeight()
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var b = lora_B.weight.to_type(ScalarType.Float32);
+        var a = lora_A.weight.to_type(ScalarType.Float32);
+        return (mm(b, a) * Scaling).to_type(weight.dtype).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Adds the LoRA product into the base weight; forward then skips the branch.</summary>
+    public void Merge()
+    {
+        if (Merged) return;
+        using var _ = no_grad();
+        using var d = DeltaWeight();
+        weight.add_(d);
+        Merged = true;
+    }
+
+    /// <summary>Subtracts the LoRA product again.</summary>
+    public void Unmerge()
+    {
+        if (!Merged) return;
+        using var _ = no_grad();
+        using var d = DeltaWeight();
+        weight.sub_(d);
+        Merged = false;
+    }
+}
+
+/// <summary>
+/// Adds, lists, merges and unmerges LoRA adapters on a <see cref="Step1ForCausalLM"/> the way PEFT's
+/// <c>get_peft_model</c> does for a list of target names: every matching linear layer of every block gets a
+/// <see cref="LoraLinear"/>, and every other parameter is frozen.
+/// </summary>
+public static class Step1Lora
+{
+    /// <summary>
+    /// Replaces the target projections of all layers with <see cref="LoraLinear"/> (sharing the base weights) and
+    /// freezes everything but <c>lora_A</c>/<c>lora_B</c>. Returns the adapters by module path.
+    /// </summary>
+    public static IReadOnlyDictionary<string, LoraLinear> Inject(Step1ForCausalLM model, LoraConfig config)
+    {
+        config.Validate();
+        if (Adapters(model).Count > 0) throw new InvalidOperationException("this model already has LoRA adapters");
+        var result = new Dictionary<string, LoraLinear>();
+        for (int i = 0; i < model.model.layers.Count; i++)
+        {
+            var layer = model.model.layers[i];
+            foreach (var target in config.TargetModules)
+            {
+                bool attn = target is "q_proj" or "k_proj" or "v_proj" or "o_proj";
+                var current = attn ? layer.self_attn.Projection(target) : layer.mlp.Projection(target);
+                if (current is not Linear linear)
+                    throw new InvalidOperationException($"layer {i} {target} is not a plain linear layer");
+                var lora = new LoraLinear(linear.weight!, config);
+                if (attn) layer.self_attn.ReplaceProjection(target, lora);
+                else layer.mlp.ReplaceProjection(target, lora);
+                result[$"model.layers.{i}.{(attn ? "self_attn" : "mlp")}.{target}"] = lora;
+            }
+        }
+        foreach (var (name, p) in model.named_parameters())
+            p.requires_grad = IsLoraParameter(name);
+        return result;
+    }
+
+    /// <summary>True for <c>….lora_A.weight</c> / <c>….lora_B.weight</c>.</summary>
+    public static bool IsLoraParameter(string name) => name.Contains(".lora_A.") || name.Contains(".lora_B.");
+
+    /// <summary>The adapters present, by module path (<c>model.layers.N.self_attn.q_proj</c>).</summary>
+    public static IReadOnlyDictionary<string, LoraLinear> Adapters(Step1ForCausalLM model)
+    {
+        var result = new Dictionary<string, LoraLinear>();
+        foreach (var (name, module) in model.named_modules())
+            if (module is LoraLinear lora) result[name] = lora;
+        return result;
+    }
+
+    /// <summary>Merges every adapter into its base weight (forward becomes the base layers only).</summary>
+    public static void Merge(Step1ForCausalLM model)
+    {
+        foreach (var lora in Adapters(model).Values) lora.Merge();
+    }
+
+    /// <summary>Undoes <see cref="Merge"/>.</summary>
+    public static void Unmerge(Step1ForCausalLM model)
+    {
+        foreach (var lora in Adapters(model).Values) lora.Unmerge();
+    }
+
+    /// <summary>The trainable LoRA parameters (for the optimizer).</summary>
+    public static IEnumerable<Parameter> TrainableParameters(Step1ForCausalLM model) =>
+        model.named_parameters().Where(p => IsLoraParameter(p.name)).Select(p => p.parameter);
+}
+
+/// <summary>Parameter counts of one kind of tensor, summed over layers (<c>model.layers.*.self_attn.q_proj.lora_A.weight</c>).</summary>
+public sealed record ParameterGroup(string Name, int Tensors, long Parameters, long Trainable);
+
+/// <summary>
+/// Total and trainable parameter counts, per module kind. Works on a <c>meta</c>-device model, so the real
+/// 3.5 B configuration can be summarised without allocating it.
+/// </summary>
+public sealed partial record ParameterSummary(long Total, long Trainable, IReadOnlyList<ParameterGroup> Groups)
+{
+    /// <summary>Counts the parameters of <paramref name="module"/> (shapes only; no data is read).</summary>
+    public static ParameterSummary Of(nn.Module module)
+    {
+        var groups = new Dictionary<string, (int N, long P, long T)>();
+        var order = new List<string>();
+        long total = 0, trainable = 0;
+        foreach (var (name, p) in module.named_parameters())
+        {
+            long n = p.shape.Aggregate(1L, (a, b) => a * b);
+            total += n;
+            if (p.requires_grad) trainable += n;
+            var key = LayerIndex().Replace(name, ".*.");
+            if (!groups.TryGetValue(key, out var g)) order.Add(key);
+            groups[key] = (g.N + 1, g.P + n, g.T + (p.requires_grad ? n : 0));
+        }
+        return new ParameterSummary(total, trainable,
+            order.Select(k => new ParameterGroup(k, groups[k].N, groups[k].P, groups[k].T)).ToList());
+    }
+
+    /// <summary>Share of parameters that train.</summary>
+    public double TrainableFraction => Total == 0 ? 0 : (double)Trainable / Total;
+
+    /// <summary>A table: one line per module kind, then the totals.</summary>
+    public override string ToString()
+    {
+        var sb = new StringBuilder();
+        int width = Math.Max(10, Groups.Count == 0 ? 0 : Groups.Max(g => g.Name.Length));
+        foreach (var g in Groups)
+            sb.AppendLine($"{g.Name.PadRight(width)}  x{g.Tensors,-3} {g.Parameters,15:N0}  trainable {g.Trainable,13:N0}");
+        sb.Append($"total {Total:N0}, trainable {Trainable:N0} ({TrainableFraction:P4})");
+        return sb.ToString();
+    }
+
+    [GeneratedRegex(@"\.\d+\.")]
+    private static partial Regex LayerIndex();
+}
