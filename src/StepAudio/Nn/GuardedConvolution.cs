@@ -12,10 +12,10 @@ namespace StepAudio.Nn;
 /// <list type="bullet">
 /// <item>by default, as matrix products through the BLAS — one product over unfolded frames when that copy is small,
 /// else one product per kernel tap — the same on every CPU, with autograd;</item>
-/// <item>large float32 CPU convolutions that need no gradient (the vocoder at inference) through oneDNN, which is
-/// 3–14× faster there, with input and output channels zero-padded to a multiple of 64 — oneDNN's wrong results come
-/// from channel counts that are not a multiple of its vector block — and only after <see cref="OneDnnSelfTest"/> has
-/// checked padded oneDNN against the product path on this machine.</item>
+/// <item>large float32 CPU convolutions that need no gradient (the vocoder at inference) and whose channel counts are
+/// multiples of 64 through oneDNN, which is 3–14× faster there — oneDNN's wrong results come from channel counts that
+/// are not a multiple of its vector block — and only after <see cref="OneDnnSelfTest"/> has checked oneDNN against
+/// the product path at such shapes on this machine.</item>
 /// </list>
 /// Same weights and sums as <c>F.conv1d</c> / <c>F.conv_transpose1d</c>, in another order: results agree within
 /// float rounding.
@@ -24,10 +24,14 @@ public static class GuardedConvolution
 {
     /// <summary>Below this many im2col elements one product over unfolded frames wins; above, one product per tap.</summary>
     const long Im2colLimit = 1L << 20;
-    /// <summary>Channels are padded to a multiple of this for oneDNN (AVX-512 float blocks are 16, bf16 blocks 32).</summary>
+    /// <summary>
+    /// oneDNN is used only where the input channels (and, transposed, the output channels) are a multiple of this:
+    /// its wrong results come from counts that are not a multiple of its vector block (16 floats with AVX-512; padding
+    /// to 16 was not enough for transposed convolutions here), and zero-padding large inputs costs more than it saves.
+    /// </summary>
     const long ChannelBlock = 64;
 
-    /// <summary>From this many multiply-adds per output frame × frames, padded oneDNN is used where allowed.</summary>
+    /// <summary>From this many multiply-adds (B·T′·C·k·C′), oneDNN is used where allowed.</summary>
     internal static long OneDnnMinimumWork { get; set; } = 1L << 26;
 
     /// <summary><c>F.conv1d(x, weight, bias, stride, padding, dilation)</c>: x [B, C, T], weight [C', C, k] → [B, C', T'].</summary>
@@ -39,8 +43,9 @@ public static class GuardedConvolution
         long span = (k - 1) * dilation + 1, tOut = (x.size(2) + 2 * padding - span) / stride + 1;
         if (tOut <= 0)
             throw new ArgumentException($"conv1d: input of {x.size(2)} frames (padding {padding}) is shorter than the kernel span {span}");
-        if (OneDnnAllowed(x, weight, b * tOut * c * k * outC))
-            return OneDnn(x, weight, bias, p => F.conv1d(p.X, p.W, p.B, stride, padding, dilation), transposed: false);
+        if (!CpuConvolutionGuard.Active) return F.conv1d(x, weight, bias, stride, padding, dilation);   // opted out: LibTorch as is
+        if (c % ChannelBlock == 0 && OneDnnAllowed(x, weight, b * tOut * c * k * outC))
+            return OneDnn(() => F.conv1d(x, weight, bias, stride, padding, dilation));
         return ProductConv1d(x, weight, bias, stride, padding, dilation);
     }
 
@@ -89,8 +94,9 @@ public static class GuardedConvolution
         long full = (t - 1) * stride + k, frames = (full + stride - 1) / stride;
         if (full - 2 * padding <= 0)
             throw new ArgumentException($"conv_transpose1d: padding {padding} leaves no output for {t} input frames");
-        if (OneDnnAllowed(x, weight, b * t * c * k * outC))
-            return OneDnn(x, weight, bias, p => F.conv_transpose1d(p.X, p.W, p.B, stride, padding), transposed: true);
+        if (!CpuConvolutionGuard.Active) return F.conv_transpose1d(x, weight, bias, stride, padding);
+        if (c % ChannelBlock == 0 && outC % ChannelBlock == 0 && OneDnnAllowed(x, weight, b * t * c * k * outC))
+            return OneDnn(() => F.conv_transpose1d(x, weight, bias, stride, padding));
         return ProductConvTranspose1d(x, weight, bias, stride, padding);
     }
 
@@ -121,30 +127,13 @@ public static class GuardedConvolution
 
     static bool OneDnnAllowed(Tensor x, Tensor weight, long work) =>
         work >= OneDnnMinimumWork && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32
-        && !(is_grad_enabled() && (x.requires_grad || weight.requires_grad))
-        && CpuConvolutionGuard.Active && OneDnnSelfTest.Passed;
+        && !(is_grad_enabled() && (x.requires_grad || weight.requires_grad)) && OneDnnSelfTest.Passed;
 
-    /// <summary>
-    /// Runs <paramref name="conv"/> through oneDNN with input and output channels zero-padded to a multiple of 64
-    /// (the transposed kernels go wrong on odd output counts too); the extra output channels are dropped.
-    /// </summary>
-    internal static Tensor OneDnn(Tensor x, Tensor weight, Tensor? bias, Func<(Tensor X, Tensor W, Tensor? B), Tensor> conv,
-        bool transposed)
+    /// <summary>Runs <paramref name="conv"/> with oneDNN switched on for the duration of the call.</summary>
+    internal static Tensor OneDnn(Func<Tensor> conv)
     {
-        using var scope = NewDisposeScope();
-        long c = x.size(1), outC = transposed ? weight.size(1) : weight.size(0);
-        long extraIn = Pad(c), extraOut = Pad(outC);
-        if (extraIn > 0) x = F.pad(x, new[] { 0L, 0, 0, extraIn });                          // [B, C, T]: channels are dim 1
-        // weight [C', C, k] (or [C, C', k] transposed): pad dim 1 by the first amount, dim 0 by the second.
-        var (dim1, dim0) = transposed ? (extraOut, extraIn) : (extraIn, extraOut);
-        if (dim1 > 0 || dim0 > 0) weight = F.pad(weight, new[] { 0L, 0, 0, dim1, 0, dim0 });
-        if (bias is not null && extraOut > 0) bias = F.pad(bias, new[] { 0L, extraOut });
-        Tensor y;
-        using (CpuConvolutionGuard.AllowOneDnn()) y = conv((x, weight, bias));
-        return (extraOut > 0 ? y.narrow(1, 0, outC) : y).MoveToOuterDisposeScope();
+        using (CpuConvolutionGuard.AllowOneDnn()) return conv();
     }
-
-    static long Pad(long channels) => (channels + ChannelBlock - 1) / ChannelBlock * ChannelBlock - channels;
 
     static void CheckInput(Tensor x, Tensor weight, bool channelsMatch, string op, string expected)
     {

@@ -22,7 +22,7 @@ public static partial class CpuReport
         var libs = $"LibTorch {Find(TorchVersion())} {Find(Capability())}, MKL {Find(MklVersion())}, oneDNN {Find(OneDnnVersion())}, " +
                    (config.Contains("OpenMP", StringComparison.Ordinal) ? "OpenMP" : "no OpenMP");
         var guard = CpuConvolutionGuard.Active
-            ? "convolution guard on, large inference convolutions: " + (Nn.OneDnnSelfTest.Passed ? "padded oneDNN (verified)" : "products (padded oneDNN refused)")
+            ? "convolution guard on, large inference convolutions: " + (Nn.OneDnnSelfTest.Passed ? "oneDNN where channels are multiples of 64 (verified), else products" : "products (oneDNN refused by the self-test)")
             : "convolution guard OFF";
         return new[]
         {
