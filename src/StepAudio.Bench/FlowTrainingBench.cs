@@ -112,38 +112,13 @@ public static class FlowTrainingBench
     }
 
     /// <summary>The configuration in the fixtures' snake_case layout (read back by <see cref="FlowConfig.FromJson"/> and by Python).</summary>
-    public static string ToJson(FlowConfig c, string size) => new JsonObject
+    public static string ToJson(FlowConfig c, string size)
     {
-        ["size"] = size,
-        ["flow"] = new JsonObject
-        {
-            ["input_size"] = c.InputSize, ["output_size"] = c.OutputSize, ["spk_embed_dim"] = c.SpkEmbedDim,
-            ["output_type"] = c.OutputType, ["vocab_size"] = c.VocabSize,
-        },
-        ["encoder"] = new JsonObject
-        {
-            ["input_size"] = c.Encoder.InputSize, ["output_size"] = c.Encoder.OutputSize, ["input_layer"] = c.Encoder.InputLayer,
-            ["pre_lookahead_len"] = c.Encoder.PreLookaheadLen, ["num_blocks"] = c.Encoder.NumBlocks,
-            ["num_up_blocks"] = c.Encoder.NumUpBlocks, ["up_stride"] = c.Encoder.UpStride,
-            ["up_scale_factor"] = c.Encoder.UpScaleFactor, ["attention_heads"] = c.Encoder.AttentionHeads,
-            ["linear_units"] = c.Encoder.LinearUnits, ["pos_enc_layer_type"] = c.Encoder.PosEncLayerType,
-            ["selfattention_layer_type"] = c.Encoder.SelfattentionLayerType, ["key_bias"] = c.Encoder.KeyBias,
-            ["dropout_rate"] = c.Encoder.DropoutRate, ["positional_dropout_rate"] = c.Encoder.PositionalDropoutRate,
-            ["attention_dropout_rate"] = c.Encoder.AttentionDropoutRate, ["normalize_before"] = c.Encoder.NormalizeBefore,
-        },
-        ["estimator"] = new JsonObject
-        {
-            ["in_channels"] = c.Estimator.InChannels, ["out_channels"] = c.Estimator.OutChannels,
-            ["mlp_ratio"] = c.Estimator.MlpRatio, ["depth"] = c.Estimator.Depth, ["num_heads"] = c.Estimator.NumHeads,
-            ["head_dim"] = c.Estimator.HeadDim, ["hidden_size"] = c.Estimator.HiddenSize,
-        },
-        ["cfm"] = new JsonObject
-        {
-            ["sigma_min"] = c.Cfm.SigmaMin, ["t_scheduler"] = c.Cfm.TScheduler, ["training_cfg_rate"] = c.Cfm.TrainingCfgRate,
-            ["inference_cfg_rate"] = c.Cfm.InferenceCfgRate, ["n_timesteps"] = c.Cfm.NTimesteps,
-        },
-        ["optim"] = new JsonObject { ["lr"] = LearningRate, ["weight_decay"] = WeightDecay },
-    }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        var json = c.ToJson();
+        json["size"] = size;
+        json["optim"] = new JsonObject { ["lr"] = LearningRate, ["weight_decay"] = WeightDecay };
+        return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
 }
 
 /// <summary>One side's figures from <see cref="FlowTrainingBench.Run"/>: median (<paramref name="MsPerStep"/>) and mean step times.</summary>

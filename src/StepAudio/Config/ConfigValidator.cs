@@ -1,20 +1,16 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
+using StepAudio.Flow;
+using StepAudio.Llm;
+using StepAudio.Vocoder;
 
 namespace StepAudio.Config;
 
 /// <summary>Range checks, path resolution and path-existence checks for a bound config.</summary>
 public static partial class ConfigValidator
 {
-    /// <summary>LoRA can target these Step1 linear layers.</summary>
-    public static readonly IReadOnlyList<string> LoraTargets =
-        new[] { "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj" };
-
-    /// <summary>Built-in model presets.</summary>
-    public static readonly IReadOnlyList<string> Presets = new[] { "tiny", "step-audio-editx" };
-
-    /// <summary>Vocoders <c>model.flow.vocoder</c> may name.</summary>
-    public static readonly IReadOnlyList<string> Vocoders = new[] { "hift", "griffin_lim" };
+    // Every name and range below comes from the type that uses it: LoraConfig, Step1Config, FlowConfig, VocoderFactory.
+    static IReadOnlyList<string> LoraTargets => LoraConfig.KnownTargets;
 
     /// <summary>Resolves relative paths given in the file against its folder, then checks every range.</summary>
     public static void Validate(StepAudioConfig c)
@@ -26,9 +22,9 @@ public static partial class ConfigValidator
         Check(c, "log_interval", c.LogInterval >= 1, $"must be ≥ 1, got {c.LogInterval}", "log every N ≥ 1 steps");
         Check(c, "val_interval", c.ValInterval >= 1, $"must be ≥ 1, got {c.ValInterval}", "validate every N ≥ 1 epochs");
         Check(c, "max_epoch", c.MaxEpoch >= 0, $"must be ≥ 0, got {c.MaxEpoch}", "use a non-negative count");
-        Check(c, "model.llm.preset", llm.Preset == null || Presets.Contains(llm.Preset),
-            $"unknown preset '{llm.Preset}'", "use one of: " + string.Join(", ", Presets));
-        Check(c, "model.llm.lora_r", llm.LoraR is >= 1 and <= 4096, $"must be between 1 and 4096, got {llm.LoraR}",
+        Check(c, "model.llm.preset", llm.Preset == null || Step1Config.PresetNames.Contains(llm.Preset),
+            $"unknown preset '{llm.Preset}'", "use one of: " + string.Join(", ", Step1Config.PresetNames));
+        Check(c, "model.llm.lora_r", llm.LoraR is >= 1 and <= LoraConfig.MaxRank, $"must be between 1 and {LoraConfig.MaxRank}, got {llm.LoraR}",
             "typical ranks are 4–64");
         Check(c, "model.llm.lora_alpha", llm.LoraAlpha > 0 && double.IsFinite(llm.LoraAlpha),
             $"must be > 0, got {llm.LoraAlpha}", "alpha is usually 1–4 × lora_r");
@@ -39,11 +35,11 @@ public static partial class ConfigValidator
         foreach (var m in llm.LoraTargetModules)
             Check(c, "model.llm.lora_target_modules", LoraTargets.Contains(m), $"'{m}' is not a Step1 linear layer",
                 ConfigLoader.Suggest(m, LoraTargets) is { } s ? $"did you mean '{s}'?" : "use: " + string.Join(", ", LoraTargets));
-        Check(c, "model.flow.preset", flow.Preset == null || Presets.Contains(flow.Preset),
-            $"unknown preset '{flow.Preset}'", "use one of: " + string.Join(", ", Presets));
+        Check(c, "model.flow.preset", flow.Preset == null || FlowConfig.PresetNames.Contains(flow.Preset),
+            $"unknown preset '{flow.Preset}'", "use one of: " + string.Join(", ", FlowConfig.PresetNames));
         Check(c, "model.flow.n_timesteps", flow.NTimesteps is >= 1 and <= 1000, $"must be between 1 and 1000, got {flow.NTimesteps}",
             "upstream uses 10");
-        Check(c, "model.flow.vocoder", Vocoders.Contains(flow.Vocoder), $"unknown vocoder '{flow.Vocoder}'",
+        Check(c, "model.flow.vocoder", VocoderFactory.Names.Contains(flow.Vocoder), $"unknown vocoder '{flow.Vocoder}'",
             "use hift (real models) or griffin_lim (tiny models)");
         var d = c.Data;
         Check(c, "data.batch_size", d.BatchSize >= 1, $"must be ≥ 1, got {d.BatchSize}", "use 1 or more");

@@ -19,21 +19,6 @@ public sealed record DitConfig
     public int HeadDim { get; init; } = 64;
     public int HiddenSize { get; init; } = 512;
 
-    /// <summary>Reads the snake_case keys; absent keys keep the shipped values.</summary>
-    public static DitConfig FromJson(JsonElement e)
-    {
-        var d = new DitConfig(); // absent keys keep these (the shipped values)
-        return new()
-        {
-            InChannels = FlowConfig.Int(e, "in_channels", d.InChannels),
-            OutChannels = FlowConfig.Int(e, "out_channels", d.OutChannels),
-            MlpRatio = FlowConfig.Dbl(e, "mlp_ratio", d.MlpRatio),
-            Depth = FlowConfig.Int(e, "depth", d.Depth),
-            NumHeads = FlowConfig.Int(e, "num_heads", d.NumHeads),
-            HeadDim = FlowConfig.Int(e, "head_dim", d.HeadDim),
-            HiddenSize = FlowConfig.Int(e, "hidden_size", d.HiddenSize),
-        };
-    }
 }
 
 /// <summary>DiT feed-forward (decoder_dit.py <c>MLP</c> with GELU(approximate="tanh")): fc2(gelu(fc1(x))).</summary>

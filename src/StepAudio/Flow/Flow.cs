@@ -1,5 +1,6 @@
 // Mirrors stepvocoder/cosyvoice2/flow/flow.py (CausalMaskedDiffWithXvec), with its config, batch and loss records and utils/mask.py.
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -40,50 +41,48 @@ public sealed record FlowConfig
         Estimator = new() { Depth = 2, NumHeads = 2, HeadDim = 32, HiddenSize = 64 },
     };
 
-    /// <summary>A preset by name: <c>step-audio-editx</c> or <c>tiny</c>.</summary>
-    public static FlowConfig Preset(string name) => name.ToLowerInvariant() switch
+    /// <summary>The names <see cref="Preset"/> knows (and <c>model.flow.preset</c> accepts).</summary>
+    public static IReadOnlyList<string> PresetNames { get; } = ["step-audio-editx", "tiny"];
+
+    /// <summary>A preset by one of the <see cref="PresetNames"/>.</summary>
+    public static FlowConfig Preset(string name) => name switch
     {
-        "step-audio-editx" or "stepaudio-editx" or "real" => StepAudioEditX,
+        "step-audio-editx" => StepAudioEditX,
         "tiny" => Tiny,
-        _ => throw new ArgumentException($"unknown flow preset '{name}' (known: step-audio-editx, tiny)", nameof(name)),
+        _ => throw new ArgumentException($"unknown flow preset '{name}' (known: {string.Join(", ", PresetNames)})", nameof(name)),
     };
 
     /// <summary>
-    /// Reads <c>{flow: {...}, encoder: {...}, estimator: {...}, cfm: {...}}</c> with upstream snake_case names; absent
-    /// sections and keys keep the <see cref="StepAudioEditX"/> values.
+    /// Reads <c>{flow: {...}, encoder: {...}, estimator: {...}, cfm: {...}}</c> with upstream snake_case names (the
+    /// parity fixtures' layout); absent sections and keys keep the <see cref="StepAudioEditX"/> values.
     /// </summary>
     public static FlowConfig FromJson(JsonElement config)
     {
-        var flow = Section(config, "flow");
-        var d = new FlowConfig(); // absent keys keep these (the shipped values)
-        var c = new FlowConfig
+        T Read<T>(string section) where T : new() =>
+            config.ValueKind == JsonValueKind.Object && config.TryGetProperty(section, out var s) ? s.Deserialize<T>(SnakeCase)! : new T();
+        return Read<FlowConfig>("flow") with
         {
-            InputSize = Int(flow, "input_size", d.InputSize),
-            OutputSize = Int(flow, "output_size", d.OutputSize),
-            SpkEmbedDim = Int(flow, "spk_embed_dim", d.SpkEmbedDim),
-            OutputType = Str(flow, "output_type", d.OutputType),
-            VocabSize = Int(flow, "vocab_size", d.VocabSize),
-            Encoder = UpsampleConformerEncoderConfig.FromJson(Section(config, "encoder")),
-            Estimator = DitConfig.FromJson(Section(config, "estimator")),
-            Cfm = CfmConfig.FromJson(Section(config, "cfm")),
+            Encoder = Read<UpsampleConformerEncoderConfig>("encoder"),
+            Estimator = Read<DitConfig>("estimator"),
+            Cfm = Read<CfmConfig>("cfm"),
         };
-        return c;
     }
 
-    internal static JsonElement Section(JsonElement e, string name) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var s) ? s : default;
+    /// <summary>The same layout <see cref="FromJson"/> reads: the flow's own keys under <c>flow</c>, each part in its section.</summary>
+    public JsonObject ToJson()
+    {
+        var flow = JsonSerializer.SerializeToNode(this, SnakeCase)!.AsObject();
+        var root = new JsonObject();
+        foreach (var section in new[] { "encoder", "estimator", "cfm" })
+        {
+            root[section] = flow[section]!.DeepClone();
+            flow.Remove(section);
+        }
+        root["flow"] = flow;
+        return root;
+    }
 
-    internal static int Int(JsonElement e, string name, int fallback) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) ? v.GetInt32() : fallback;
-
-    internal static double Dbl(JsonElement e, string name, double fallback) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) ? v.GetDouble() : fallback;
-
-    internal static bool Bool(JsonElement e, string name, bool fallback) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) ? v.GetBoolean() : fallback;
-
-    internal static string Str(JsonElement e, string name, string fallback) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) ? v.GetString() ?? fallback : fallback;
+    static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 }
 
 /// <summary>

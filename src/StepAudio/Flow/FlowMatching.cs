@@ -28,23 +28,6 @@ public sealed record CfmConfig
     /// <summary>Longest prompt prefix as a fraction of the sample's frames (CosyVoice: 0.3).</summary>
     public double MaxPromptFraction { get; init; } = 0.3;
 
-    /// <summary>Reads the snake_case keys; absent keys keep the shipped values.</summary>
-    public static CfmConfig FromJson(JsonElement e)
-    {
-        var d = new CfmConfig(); // absent keys keep these (the shipped values)
-        return new()
-        {
-            SigmaMin = FlowConfig.Dbl(e, "sigma_min", d.SigmaMin),
-            Solver = FlowConfig.Str(e, "solver", d.Solver),
-            TScheduler = FlowConfig.Str(e, "t_scheduler", d.TScheduler),
-            TrainingCfgRate = FlowConfig.Dbl(e, "training_cfg_rate", d.TrainingCfgRate),
-            InferenceCfgRate = FlowConfig.Dbl(e, "inference_cfg_rate", d.InferenceCfgRate),
-            RegLossType = FlowConfig.Str(e, "reg_loss_type", d.RegLossType),
-            NTimesteps = FlowConfig.Int(e, "n_timesteps", d.NTimesteps),
-            PromptProbability = FlowConfig.Dbl(e, "prompt_probability", d.PromptProbability),
-            MaxPromptFraction = FlowConfig.Dbl(e, "max_prompt_fraction", d.MaxPromptFraction),
-        };
-    }
 }
 
 /// <summary>

@@ -32,31 +32,6 @@ public sealed record UpsampleConformerEncoderConfig
     public double AttentionDropoutRate { get; init; } = 0.1;
     public bool NormalizeBefore { get; init; } = true;
 
-    /// <summary>Reads the snake_case keys; absent keys keep the shipped values.</summary>
-    public static UpsampleConformerEncoderConfig FromJson(JsonElement e)
-    {
-        var d = new UpsampleConformerEncoderConfig(); // absent keys keep these (the shipped values)
-        return new()
-        {
-            InputSize = FlowConfig.Int(e, "input_size", d.InputSize),
-            OutputSize = FlowConfig.Int(e, "output_size", d.OutputSize),
-            InputLayer = FlowConfig.Str(e, "input_layer", d.InputLayer),
-            PreLookaheadLen = FlowConfig.Int(e, "pre_lookahead_len", d.PreLookaheadLen),
-            NumBlocks = FlowConfig.Int(e, "num_blocks", d.NumBlocks),
-            NumUpBlocks = FlowConfig.Int(e, "num_up_blocks", d.NumUpBlocks),
-            UpStride = FlowConfig.Int(e, "up_stride", d.UpStride),
-            UpScaleFactor = FlowConfig.Dbl(e, "up_scale_factor", d.UpScaleFactor),
-            AttentionHeads = FlowConfig.Int(e, "attention_heads", d.AttentionHeads),
-            LinearUnits = FlowConfig.Int(e, "linear_units", d.LinearUnits),
-            PosEncLayerType = FlowConfig.Str(e, "pos_enc_layer_type", d.PosEncLayerType),
-            SelfattentionLayerType = FlowConfig.Str(e, "selfattention_layer_type", d.SelfattentionLayerType),
-            KeyBias = FlowConfig.Bool(e, "key_bias", d.KeyBias),
-            DropoutRate = FlowConfig.Dbl(e, "dropout_rate", d.DropoutRate),
-            PositionalDropoutRate = FlowConfig.Dbl(e, "positional_dropout_rate", d.PositionalDropoutRate),
-            AttentionDropoutRate = FlowConfig.Dbl(e, "attention_dropout_rate", d.AttentionDropoutRate),
-            NormalizeBefore = FlowConfig.Bool(e, "normalize_before", d.NormalizeBefore),
-        };
-    }
 }
 
 /// <summary>

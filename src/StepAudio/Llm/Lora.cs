@@ -28,6 +28,9 @@ public sealed record LoraConfig
     /// <summary>The multiplier of the LoRA branch.</summary>
     public double Scaling => UseRslora ? Alpha / Math.Sqrt(R) : Alpha / R;
 
+    /// <summary>The largest rank accepted (far above any useful one; a file claiming more is corrupt).</summary>
+    public const int MaxRank = 4096;
+
     /// <summary>Every module name LoRA can target in Step1.</summary>
     public static IReadOnlyList<string> KnownTargets { get; } =
         new[] { "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj" };
@@ -35,7 +38,7 @@ public sealed record LoraConfig
     /// <summary>Throws on a rank, alpha, dropout or target Step1 cannot use.</summary>
     public LoraConfig Validate(string source = "LoraConfig")
     {
-        if (R <= 0 || R > 4096) throw new InputException(source, null, "r", $"must be in 1..4096, got {R}", "use 8 (4–64)");
+        if (R <= 0 || R > MaxRank) throw new InputException(source, null, "r", $"must be in 1..{MaxRank}, got {R}", "use 8 (4–64)");
         if (Alpha <= 0) throw new InputException(source, null, "lora_alpha", $"must be positive, got {Alpha}", "use 32");
         if (Dropout is < 0 or >= 1)
             throw new InputException(source, null, "lora_dropout", $"must be in [0, 1), got {Dropout}", "use 0.05");

@@ -58,6 +58,27 @@ public sealed record Step1Config
         BosTokenId = 1, EosTokenId = 3, PadTokenId = 0, AudioTokenOffset = 65536,
     };
 
+    /// <summary>
+    /// A tiny Step1 for the embedded default and tests (4 layers, width 256, 8 heads in 2 KV groups): 1,024 text pieces
+    /// then the 5,120 audio tokens, the layout of the real vocabulary at a laptop's scale.
+    /// </summary>
+    public static Step1Config Tiny { get; } = new()
+    {
+        HiddenSize = 256, NumHiddenLayers = 4, NumAttentionHeads = 8, NumAttentionGroups = 2, IntermediateSize = 688,
+        VocabSize = 1024 + 5120, MaxSeqLen = 4096, BosTokenId = 1, EosTokenId = 3, PadTokenId = 0, AudioTokenOffset = 1024,
+    };
+
+    /// <summary>The names <see cref="Preset"/> knows (and <c>model.llm.preset</c> accepts).</summary>
+    public static IReadOnlyList<string> PresetNames { get; } = ["step-audio-editx", "tiny"];
+
+    /// <summary>A preset by one of the <see cref="PresetNames"/>.</summary>
+    public static Step1Config Preset(string name) => name switch
+    {
+        "step-audio-editx" => StepAudioEditX,
+        "tiny" => Tiny,
+        _ => throw new ArgumentException($"unknown LLM preset '{name}' (known: {string.Join(", ", PresetNames)})", nameof(name)),
+    };
+
     /// <summary>Checks the sizes fit together; <paramref name="source"/> names the file in the error.</summary>
     public Step1Config Validate(string source = "Step1Config")
     {
