@@ -128,13 +128,7 @@ public sealed class TimestepEmbedder : nn.Module<Tensor, Tensor>
         base.Dispose(disposing);
     }
 
-    /// <summary>The GLIDE sinusoid: [cos(t·f), sin(t·f)] with f = exp(−ln(max_period)·i/half).</summary>
-    public static Tensor TimestepEmbedding(Tensor t, int dim, double maxPeriod = 10000)
-    {
-        using var scope = NewDisposeScope();
-        return Sinusoid(t, Frequencies(dim / 2, maxPeriod, t.dtype, t.device), dim).MoveToOuterDisposeScope();
-    }
-
+    /// <summary>GLIDE's frequencies f = exp(−ln(max_period)·i/half) of decoder_dit.py <c>timestep_embedding</c>.</summary>
     static Tensor Frequencies(int half, double maxPeriod, ScalarType dtype, Device device)
     {
         using var scope = NewDisposeScope();

@@ -1,6 +1,7 @@
 // Mirrors stepvocoder/cosyvoice2/flow/flow.py (CausalMaskedDiffWithXvec), with its config, batch and loss records and utils/mask.py.
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using StepAudio.Nn;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -173,19 +174,11 @@ public sealed class CausalMaskedDiffWithXvec : nn.Module
     /// <paramref name="maskPadding"/> true keeps each sample independent of its batch's padding (see
     /// <see cref="UpsampleConformerEncoderV2"/>); false is upstream-exact.
     /// </summary>
-    public (Tensor H, Tensor HMask, Tensor HLen) Encode(Tensor token, Tensor tokenLen, bool maskPadding = true,
-        IDictionary<string, Tensor>? trace = null)
+    public (Tensor H, Tensor HMask, Tensor HLen) Encode(Tensor token, Tensor tokenLen, bool maskPadding = true)
     {
         using var scope = NewDisposeScope();
         var emb = EmbedTokens(token, tokenLen);
-        if (trace != null) trace["token_emb"] = emb.detach().clone().MoveToOuterDisposeScope();
-        var inner = trace == null ? null : new Dictionary<string, Tensor>();
-        var (xs, masks, lens) = encoder.Forward(emb, tokenLen, maskPadding, inner);
-        if (trace != null)
-        {
-            foreach (var (name, value) in inner!) trace[name] = value.MoveToOuterDisposeScope();
-            trace["encoder_out"] = xs.detach().clone().MoveToOuterDisposeScope();
-        }
+        var (xs, masks, lens) = encoder.Forward(emb, tokenLen, maskPadding);
         var h = encoder_proj.forward(xs);
         return (h.MoveToOuterDisposeScope(), masks.MoveToOuterDisposeScope(), lens.MoveToOuterDisposeScope());
     }
@@ -279,5 +272,9 @@ public sealed class CausalMaskedDiffWithXvec : nn.Module
     }
 
     /// <summary>Parameter counts per upstream part, with how many train.</summary>
-    public FlowParameterSummary Summarize() => FlowParameterSummary.Of(this);
+    public ParameterSummary Summarize() => ParameterSummary.Of(this, name =>
+    {
+        var parts = name.Split('.');
+        return parts[0] == "decoder" && parts.Length > 2 ? parts[0] + "." + parts[1] : parts[0];
+    });
 }

@@ -393,34 +393,22 @@ public sealed class UpsampleConformerEncoderV2 : nn.Module
 
     /// <summary>
     /// xs [B, T, input_size], xs_lens [B] → (xs [B, T·stride, output_size], masks [B, 1, T·stride] bool, lengths).
-    /// <paramref name="trace"/>, when given, receives <c>embed_out</c>, <c>pre_lookahead_out</c>,
-    /// <c>up_layer_out</c> ([B, C, T']) and <c>up_embed_out</c>.
     /// </summary>
-    public (Tensor Xs, Tensor Masks, Tensor Lengths) Forward(Tensor xs, Tensor xsLens, bool maskPadding = true,
-        IDictionary<string, Tensor>? trace = null)
+    public (Tensor Xs, Tensor Masks, Tensor Lengths) Forward(Tensor xs, Tensor xsLens, bool maskPadding = true)
     {
         using var scope = NewDisposeScope();
         var masks = FlowMasks.Valid(xsLens, xs.size(1)).unsqueeze(1);       // (B, 1, T)
         var (x, posEmb) = embed.Forward(xs);
-        Trace(trace, "embed_out", x);
         if (maskPadding) x = x * masks.transpose(1, 2).to_type(x.dtype);
         x = pre_lookahead_layer.forward(x);
-        Trace(trace, "pre_lookahead_out", x);
         foreach (var layer in encoders) x = layer.Forward(x, masks, posEmb);
 
         var (up, lens) = up_layer.Forward(x.transpose(1, 2), xsLens);
-        Trace(trace, "up_layer_out", up);
         x = up.transpose(1, 2);
         masks = FlowMasks.Valid(lens, x.size(1)).unsqueeze(1);
         (x, posEmb) = up_embed.Forward(x);
-        Trace(trace, "up_embed_out", x);
         foreach (var layer in up_encoders) x = layer.Forward(x, masks, posEmb);
         if (normalizeBefore) x = after_norm.forward(x);
         return (x.MoveToOuterDisposeScope(), masks.MoveToOuterDisposeScope(), lens.MoveToOuterDisposeScope());
-    }
-
-    static void Trace(IDictionary<string, Tensor>? trace, string name, Tensor t)
-    {
-        if (trace != null) trace[name] = t.detach().clone().MoveToOuterDisposeScope();
     }
 }

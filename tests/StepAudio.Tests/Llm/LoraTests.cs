@@ -1,3 +1,4 @@
+using StepAudio.Nn;
 using StepAudio.Llm;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -30,12 +30,11 @@ public sealed class FlowEncoderParity : IParityComponent
         var tokenLen = f.In("token_len");
         r.Compare("spks", model.ProjectSpeaker(f.In("embedding")));
 
-        var trace = new Dictionary<string, Tensor>();
-        var (h, hMask, hLen) = model.Encode(token, tokenLen, maskPadding: false, trace);
+        var (h, hMask, hLen) = model.Encode(token, tokenLen, maskPadding: false);
         r.Compare("h", h);
         r.CompareIfStored("h_mask", hMask);
         r.CompareIfStored("h_len", hLen);
-        foreach (var (name, value) in trace)
+        foreach (var (name, value) in Intermediates(model, token, tokenLen))
         {
             r.CompareIfStored(name, value);
             r.CompareIfStored("debug." + name, value);
@@ -48,5 +47,27 @@ public sealed class FlowEncoderParity : IParityComponent
             var (hm, _, _) = model.Encode(token, tokenLen, maskPadding: true);
             r.Compare("h_sample1_alone", hm.narrow(0, 1, 1).narrow(1, 0, alone.size(1)));
         }
+    }
+
+    /// <summary>
+    /// Upstream's intermediate outputs (upstream-exact, no padding mask), recomputed here from the model's public
+    /// modules in upsample_encoder_v2.py's order, so the library needs no tracing hooks.
+    /// </summary>
+    static IEnumerable<(string Name, Tensor Value)> Intermediates(CausalMaskedDiffWithXvec model, Tensor token, Tensor tokenLen)
+    {
+        var m = model.named_modules().ToDictionary(x => x.name, x => x.module);
+        var emb = model.EmbedTokens(token, tokenLen);
+        yield return ("token_emb", emb);
+        var (x, pos) = ((LinearNoSubsampling)m["encoder.embed"]).Forward(emb);
+        yield return ("embed_out", x);
+        x = ((PreLookaheadLayer)m["encoder.pre_lookahead_layer"]).call(x);
+        yield return ("pre_lookahead_out", x);
+        var masks = FlowMasks.Valid(tokenLen, x.size(1)).unsqueeze(1);
+        for (int i = 0; m.TryGetValue($"encoder.encoders.{i}", out var layer); i++)
+            x = ((ConformerEncoderLayer)layer).Forward(x, masks, pos);
+        var (up, _) = ((Upsample1D)m["encoder.up_layer"]).Forward(x.transpose(1, 2), tokenLen);
+        yield return ("up_layer_out", up);
+        yield return ("up_embed_out", ((LinearNoSubsampling)m["encoder.up_embed"]).Forward(up.transpose(1, 2)).Item1);
+        yield return ("encoder_out", model.Encoder.Forward(emb, tokenLen, maskPadding: false).Xs);
     }
 }
