@@ -70,6 +70,30 @@ public class HostileFileTests : IDisposable
         Refused(pt, () => StateDictFile.Load(pt));
     }
 
+    [Theory]
+    [MemberData(nameof(Damage))]
+    public void DamagedTextAndModelFolderFiles(string how)
+    {
+        var yaml = Write($"{how}.yaml", Damaged(File.ReadAllBytes(Path.Combine(TestPaths.RepoRoot, "configs", "tiny.yaml")), how));
+        if (how != "truncated") Refused(yaml, () => ConfigLoader.Load(yaml));   // half a YAML file may still be valid YAML
+
+        var manifest = Write($"{how}.jsonl", Damaged("{\"prompt_audio_path\": \"a.wav\", \"target_audio_path\": \"b.wav\"}\n"u8.ToArray(), how));
+        Refused(manifest, () => ManifestReader.Load(manifest));
+
+        var tokenizer = Write($"{how}/tokenizer.model", Damaged(File.ReadAllBytes(Directory.GetFiles(Path.Combine(TestPaths.RepoRoot, "tests", "fixtures", "tokenizer"), "*.model")[0]), how));
+        if (how != "truncated") Refused(tokenizer, () => Step1TextTokenizer.Load(tokenizer));
+
+        var folder = Path.Combine(dir, how + "-model");
+        var configJson = Write($"{how}-model/config.json", Damaged(Encoding.UTF8.GetBytes(new Step1Config { HiddenSize = 16, NumHiddenLayers = 1, NumAttentionHeads = 2, NumAttentionGroups = 1, IntermediateSize = 24, VocabSize = 32 }.ToJson()), how));
+        Refused(configJson, () => Step1Checkpoint.Load(folder));
+
+        var index = Write($"{how}-index/{HfCheckpointFiles.IndexName}", Damaged("{\"weight_map\": {\"w\": \"model-00001.safetensors\"}}"u8.ToArray(), how));
+        Refused(index, () => HfCheckpointFiles.Open(Path.GetDirectoryName(index)!).Dispose());
+
+        var adapterConfig = Write($"{how}-adapter/{PeftAdapter.ConfigName}", Damaged("{\"peft_type\": \"LORA\", \"r\": 8, \"lora_alpha\": 16, \"target_modules\": [\"q_proj\"]}"u8.ToArray(), how));
+        Refused(adapterConfig, () => PeftAdapter.ReadConfig(Path.GetDirectoryName(adapterConfig)!));
+    }
+
     [Fact]
     public void SafetensorsHeadersThatLie()
     {
