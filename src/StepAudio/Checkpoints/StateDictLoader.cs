@@ -11,6 +11,60 @@ namespace StepAudio.Checkpoints;
 public static class StateDictLoader
 {
     /// <summary>
+    /// Loads the checkpoint file at <paramref name="path"/> (PyTorch zip <c>.pt</c> or <c>.safetensors</c>) into
+    /// <paramref name="module"/>: keys renamed and weight norm folded as <paramref name="options"/> says, then matched
+    /// and copied as <see cref="Load(nn.Module, IReadOnlyDictionary{string, Tensor}, string, LoadOptions)"/> does.
+    /// The flow (<c>flow.pt</c>) and HiFT (<c>hift.pt</c>) load through here.
+    /// </summary>
+    public static CheckpointLoadReport Load(nn.Module module, string path, LoadOptions? options = null)
+    {
+        var all = StateDictFile.Load(path);
+        try
+        {
+            return Load(module, all, path, options);
+        }
+        finally
+        {
+            foreach (var t in all.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Renames the keys of <paramref name="stateDict"/> (<see cref="LoadOptions.SelectPrefix"/>,
+    /// <see cref="LoadOptions.StripPrefix"/>), folds weight norm if asked, then matches and copies them into
+    /// <paramref name="module"/> (see <see cref="Load(nn.Module, IReadOnlyDictionary{string, Tensor}, string, bool)"/>).
+    /// </summary>
+    public static CheckpointLoadReport Load(nn.Module module, IReadOnlyDictionary<string, Tensor> stateDict, string source,
+        LoadOptions? options)
+    {
+        options ??= new LoadOptions();
+        var renamed = new Dictionary<string, Tensor>();
+        foreach (var (stored, t) in stateDict)
+        {
+            var key = stored;
+            if (options.SelectPrefix is { } select)
+            {
+                if (!key.StartsWith(select, StringComparison.Ordinal)) continue;
+                key = key[select.Length..];
+            }
+            if (options.StripPrefix is { } strip && key.StartsWith(strip, StringComparison.Ordinal)) key = key[strip.Length..];
+            if (!renamed.TryAdd(key, t))
+                throw new InputException(source, null, stored, $"is '{key}' once its prefix is removed, and '{key}' is stored too",
+                    "keep one of the two copies");
+        }
+        var merged = options.FoldWeightNorm ? WeightNorm.Merge(renamed, source) : renamed;
+        try
+        {
+            return Load(module, merged, source, options.Strict);
+        }
+        finally
+        {
+            foreach (var (k, t) in merged)
+                if (!renamed.TryGetValue(k, out var kept) || !ReferenceEquals(kept, t)) t.Dispose();
+        }
+    }
+
+    /// <summary>
     /// Copies an in-memory state dict (a small checkpoint such as hift.pt) into <paramref name="module"/>'s state
     /// dict, converting dtypes. With <paramref name="strict"/> any mismatch throws an <see cref="InputException"/>
     /// naming <paramref name="source"/> before anything is copied.
@@ -92,4 +146,17 @@ public static class StateDictLoader
         }
         return report;
     }
+}
+
+/// <summary>How a checkpoint's keys are matched to a model by <see cref="StateDictLoader"/>.</summary>
+public sealed record LoadOptions
+{
+    /// <summary>Fail on any missing, unexpected or mis-shaped key, before anything is copied (default).</summary>
+    public bool Strict { get; init; } = true;
+    /// <summary>Keep only the keys under this prefix, without it (e.g. <c>decoder.</c> to load the CFM from a whole-flow file).</summary>
+    public string? SelectPrefix { get; init; }
+    /// <summary>Remove this prefix where a key has it (upstream's HiFT loader strips <c>generator.</c>).</summary>
+    public string? StripPrefix { get; init; }
+    /// <summary>Fold weight-norm pairs (<c>weight_g/weight_v</c> or <c>parametrizations.weight.original0/1</c>) into <c>weight</c>.</summary>
+    public bool FoldWeightNorm { get; init; }
 }

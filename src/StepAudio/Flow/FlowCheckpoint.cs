@@ -17,20 +17,6 @@ public static class FlowCheckpoint
     /// copied. <paramref name="stripPrefix"/> selects the keys under a prefix and removes it (e.g. <c>decoder.</c> to
     /// load a <see cref="CausalConditionalCfm"/> from a whole-flow file); keys outside it are ignored.
     /// </summary>
-    public static CheckpointLoadReport Load(nn.Module model, string path, bool strict = true, string? stripPrefix = null)
-    {
-        var all = StateDictFile.Load(path);
-        try
-        {
-            var selected = stripPrefix == null
-                ? all
-                : all.Where(kv => kv.Key.StartsWith(stripPrefix, StringComparison.Ordinal))
-                    .ToDictionary(kv => kv.Key[stripPrefix.Length..], kv => kv.Value);
-            return StateDictLoader.Load(model, selected, path, strict);
-        }
-        finally
-        {
-            foreach (var t in all.Values) t.Dispose();
-        }
-    }
+    public static CheckpointLoadReport Load(nn.Module model, string path, bool strict = true, string? stripPrefix = null) =>
+        StateDictLoader.Load(model, path, new LoadOptions { Strict = strict, SelectPrefix = stripPrefix });
 }

@@ -343,15 +343,7 @@ public sealed class HiftGenerator : nn.Module<Tensor, Tensor>, IVocoder
         var model = new HiftGenerator(config ?? HiftConfig.StepAudioEditX, seed);
         try
         {
-            var raw = StateDictFile.Load(path);
-            try
-            {
-                model.LoadStateDict(raw, path, strict);
-            }
-            finally
-            {
-                foreach (var t in raw.Values) t.Dispose();
-            }
+            StateDictLoader.Load(model, path, LoadOptions(strict));
             return model;
         }
         catch
@@ -365,22 +357,11 @@ public sealed class HiftGenerator : nn.Module<Tensor, Tensor>, IVocoder
     /// Loads upstream-named tensors (either weight-norm layout) into this generator and returns what did not match.
     /// With <paramref name="strict"/> a mismatch throws before anything is copied.
     /// </summary>
-    public CheckpointLoadReport LoadStateDict(IReadOnlyDictionary<string, Tensor> stateDict, string source, bool strict = true)
-    {
-        var stripped = stateDict.ToDictionary(
-            kv => kv.Key.StartsWith("generator.", StringComparison.Ordinal) ? kv.Key["generator.".Length..] : kv.Key,
-            kv => kv.Value);
-        var merged = WeightNorm.Merge(stripped, source);
-        try
-        {
-            return StateDictLoader.Load(this, merged, source, strict);
-        }
-        finally
-        {
-            foreach (var (k, t) in merged)
-                if (!stripped.TryGetValue(k, out var s) || !ReferenceEquals(s, t)) t.Dispose();
-        }
-    }
+    public CheckpointLoadReport LoadStateDict(IReadOnlyDictionary<string, Tensor> stateDict, string source, bool strict = true) =>
+        StateDictLoader.Load(this, stateDict, source, LoadOptions(strict));
+
+    /// <summary>hift.pt's layout: keys maybe under <c>generator.</c> (upstream strips it), weight norm stored as (g, v).</summary>
+    static LoadOptions LoadOptions(bool strict) => new() { Strict = strict, StripPrefix = "generator.", FoldWeightNorm = true };
 
     /// <summary>Mel <c>[B, in, T]</c> → waveform <c>[B, T·480]</c>, drawing the source's noise from the seeded generator.</summary>
     public override Tensor forward(Tensor mel)

@@ -95,6 +95,16 @@ public class HostileFileTests : IDisposable
     }
 
     [Fact]
+    public void AKeyStoredWithAndWithoutTheStrippedPrefixIsRefused()
+    {
+        var path = Path.Combine(dir, "twice.safetensors");
+        SafetensorsFile.Save(path, new[] { KeyValuePair.Create("generator.weight", ones(2)), KeyValuePair.Create("weight", ones(2)) });
+        using var module = TorchSharp.torch.nn.Linear(2, 1, hasBias: false);
+        var e = Refused(path, () => StateDictLoader.Load(module, path, new LoadOptions { StripPrefix = "generator." }));
+        Assert.Contains("stored too", e.Message);
+    }
+
+    [Fact]
     public void SafetensorsHeadersThatLie()
     {
         string Header(string json)
