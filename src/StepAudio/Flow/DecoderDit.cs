@@ -75,7 +75,7 @@ public sealed class DitAttention : nn.Module
     }
 
     /// <summary>x [B, T, C], keyMask [B, 1, 1, T] bool (true = attend) → [B, T, C].</summary>
-    public Tensor Forward(Tensor x, Tensor keyMask)
+    public Tensor forward(Tensor x, Tensor keyMask)
     {
         using var scope = NewDisposeScope();
         long b = x.size(0), t = x.size(1);
@@ -242,12 +242,12 @@ public sealed class DitBlock : nn.Module
     }
 
     /// <summary>x [B, T, C], c [B, 1, C], keyMask [B, 1, 1, T] bool → [B, T, C].</summary>
-    public Tensor Forward(Tensor x, Tensor c, Tensor keyMask)
+    public Tensor forward(Tensor x, Tensor c, Tensor keyMask)
     {
         using var scope = NewDisposeScope();
         var m = adaLN_modulation.forward(c).chunk(9, -1);
         // chunks: shift/scale/gate for msa, mlp, conv
-        x = x + m[2] * attn.Forward(Modulate(Norm(x), m[0], m[1]), keyMask);
+        x = x + m[2] * attn.forward(Modulate(Norm(x), m[0], m[1]), keyMask);
         x = x + m[8] * conv.forward(Modulate(Norm(x), m[6], m[7]));
         x = x + m[5] * mlp.forward(Modulate(Norm(x), m[3], m[4]));
         return x.MoveToOuterDisposeScope();
@@ -277,7 +277,7 @@ public sealed class FinalLayer : nn.Module
     }
 
     /// <summary>x [B, T, C], c [B, 1, C] → [B, T, out].</summary>
-    public Tensor Forward(Tensor x, Tensor c)
+    public Tensor forward(Tensor x, Tensor c)
     {
         using var scope = NewDisposeScope();
         var m = adaLN_modulation.forward(c).chunk(2, -1);
@@ -317,7 +317,7 @@ public sealed class Dit : nn.Module
     /// <summary>
     /// x, mu, cond [B, 80, T]; mask [B, 1, T] (float 0/1 or bool); t [B]; spks [B, 80] → velocity [B, 80, T].
     /// </summary>
-    public Tensor Forward(Tensor x, Tensor mask, Tensor mu, Tensor t, Tensor spks, Tensor cond)
+    public Tensor forward(Tensor x, Tensor mask, Tensor mu, Tensor t, Tensor spks, Tensor cond)
     {
         using var scope = NewDisposeScope();
         var c = t_embedder.forward(t).unsqueeze(1);                                   // (B, 1, H)
@@ -325,8 +325,8 @@ public sealed class Dit : nn.Module
         var h = cat(new[] { x, mu, spk, cond }, 1).transpose(1, 2);                  // (B, T, 320)
         var keyMask = mask.to_type(ScalarType.Bool).unsqueeze(1);                     // (B, 1, 1, T)
         h = in_proj.forward(h);
-        foreach (var block in blocks) h = block.Forward(h, c, keyMask);
-        h = final_layer.Forward(h, c);
+        foreach (var block in blocks) h = block.forward(h, c, keyMask);
+        h = final_layer.forward(h, c);
         return h.transpose(1, 2).MoveToOuterDisposeScope();
     }
 }

@@ -178,7 +178,7 @@ public sealed class CausalMaskedDiffWithXvec : nn.Module
     {
         using var scope = NewDisposeScope();
         var emb = EmbedTokens(token, tokenLen);
-        var (xs, masks, lens) = encoder.Forward(emb, tokenLen, maskPadding);
+        var (xs, masks, lens) = encoder.forward(emb, tokenLen, maskPadding);
         var h = encoder_proj.forward(xs);
         return (h.MoveToOuterDisposeScope(), masks.MoveToOuterDisposeScope(), lens.MoveToOuterDisposeScope());
     }

@@ -147,7 +147,7 @@ public sealed class CausalConditionalCfm : nn.Module
         mu = mu * keep.view(-1, 1, 1);
         spks = spks * keep.view(-1, 1);
         cond = cond * keep.view(-1, 1, 1);
-        var pred = estimator.Forward(y, mask, mu, t.view(-1), spks, cond);
+        var pred = estimator.forward(y, mask, mu, t.view(-1), spks, cond);
         var diff = (pred - u) * mask;
         var loss = diff.pow(2).sum() / (mask.sum() * u.size(1));
         return new CfmLoss(loss.MoveToOuterDisposeScope(), y.MoveToOuterDisposeScope(), u.MoveToOuterDisposeScope(),
@@ -196,7 +196,7 @@ public sealed class CausalConditionalCfm : nn.Module
             using var stepScope = NewDisposeScope();
             var xIn = cat(new[] { x, x }, 0);
             var tIn = t.expand(2 * b);
-            var v = estimator.Forward(xIn, maskIn, muIn, tIn, spksIn, condIn);
+            var v = estimator.forward(xIn, maskIn, muIn, tIn, spksIn, condIn);
             var vc = v.narrow(0, 0, b);
             var vu = v.narrow(0, b, b);
             var guided = (1.0 + w) * vc - w * vu;

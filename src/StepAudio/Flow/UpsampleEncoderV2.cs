@@ -54,7 +54,7 @@ public sealed class LinearNoSubsampling : nn.Module
     }
 
     /// <summary>x [B, T, idim] → (x [B, T, odim] scaled by √odim, pos_emb [1, 2T−1, odim]).</summary>
-    public (Tensor X, Tensor PosEmb) Forward(Tensor x) => posEnc.Forward(@out.forward(x), training);
+    public (Tensor X, Tensor PosEmb) forward(Tensor x) => posEnc.forward(@out.forward(x), training);
 }
 
 /// <summary>
@@ -81,7 +81,7 @@ public sealed class EspnetRelPositionalEncoding
     public double XScale { get; }
 
     /// <summary>(x·√d, pos_emb [1, 2T−1, d]) with dropout on both in training.</summary>
-    public (Tensor X, Tensor PosEmb) Forward(Tensor x, bool training)
+    public (Tensor X, Tensor PosEmb) forward(Tensor x, bool training)
     {
         var pos = PositionEncoding(x.size(1), x.dtype, x.device);
         x = x * XScale;
@@ -152,7 +152,7 @@ public sealed class RelPositionMultiHeadedAttention : nn.Module
     }
 
     /// <summary>x [B, T, C], mask [B, 1, T] bool (true = real key), pos_emb [1, 2T−1, C] → [B, T, C].</summary>
-    public Tensor Forward(Tensor x, Tensor mask, Tensor posEmb)
+    public Tensor forward(Tensor x, Tensor mask, Tensor posEmb)
     {
         using var scope = NewDisposeScope();
         long b = x.size(0), t = x.size(1);
@@ -244,12 +244,12 @@ public sealed class ConformerEncoderLayer : nn.Module
     }
 
     /// <summary>x [B, T, C], mask [B, 1, T] bool, pos_emb [1, 2T−1, C] → [B, T, C].</summary>
-    public Tensor Forward(Tensor x, Tensor mask, Tensor posEmb)
+    public Tensor forward(Tensor x, Tensor mask, Tensor posEmb)
     {
         using var scope = NewDisposeScope();
         var residual = x;
         if (normalizeBefore) x = norm_mha.forward(x);
-        x = residual + F.dropout(self_attn.Forward(x, mask, posEmb), dropoutRate, training);
+        x = residual + F.dropout(self_attn.forward(x, mask, posEmb), dropoutRate, training);
         if (!normalizeBefore) x = norm_mha.forward(x);
 
         residual = x;
@@ -282,7 +282,7 @@ public sealed class Upsample1D : nn.Module
     public double ScaleFactor { get; }
 
     /// <summary>inputs [B, C, T] → ([B, C', ⌊T·scale⌋], lengths·stride).</summary>
-    public (Tensor Outputs, Tensor Lengths) Forward(Tensor inputs, Tensor inputLengths)
+    public (Tensor Outputs, Tensor Lengths) forward(Tensor inputs, Tensor inputLengths)
     {
         using var scope = NewDisposeScope();
         var up = Nearest(inputs, ScaleFactor);
@@ -345,7 +345,7 @@ public sealed class PreLookaheadLayer : nn.Module<Tensor, Tensor>
 /// <para>
 /// Padding: upstream masks padded frames only inside attention, so in a padded batch the look-ahead convolution of
 /// the last valid frames reads the padded frames' embed output (not zeros, as when the sample runs alone), and a
-/// padded sample's result depends on the batch. <c>maskPadding</c> in <see cref="Forward"/> zeroes the
+/// padded sample's result depends on the batch. <c>maskPadding</c> in <see cref="forward"/> zeroes the
 /// padded frames before that convolution, which makes every valid frame equal to the sample's solo result (the
 /// upsampling conv is causal and attention is key-masked, so nothing else leaks). <c>false</c> is upstream-exact.
 /// </para>
@@ -394,20 +394,20 @@ public sealed class UpsampleConformerEncoderV2 : nn.Module
     /// <summary>
     /// xs [B, T, input_size], xs_lens [B] → (xs [B, T·stride, output_size], masks [B, 1, T·stride] bool, lengths).
     /// </summary>
-    public (Tensor Xs, Tensor Masks, Tensor Lengths) Forward(Tensor xs, Tensor xsLens, bool maskPadding = true)
+    public (Tensor Xs, Tensor Masks, Tensor Lengths) forward(Tensor xs, Tensor xsLens, bool maskPadding = true)
     {
         using var scope = NewDisposeScope();
         var masks = FlowMasks.Valid(xsLens, xs.size(1)).unsqueeze(1);       // (B, 1, T)
-        var (x, posEmb) = embed.Forward(xs);
+        var (x, posEmb) = embed.forward(xs);
         if (maskPadding) x = x * masks.transpose(1, 2).to_type(x.dtype);
         x = pre_lookahead_layer.forward(x);
-        foreach (var layer in encoders) x = layer.Forward(x, masks, posEmb);
+        foreach (var layer in encoders) x = layer.forward(x, masks, posEmb);
 
-        var (up, lens) = up_layer.Forward(x.transpose(1, 2), xsLens);
+        var (up, lens) = up_layer.forward(x.transpose(1, 2), xsLens);
         x = up.transpose(1, 2);
         masks = FlowMasks.Valid(lens, x.size(1)).unsqueeze(1);
-        (x, posEmb) = up_embed.Forward(x);
-        foreach (var layer in up_encoders) x = layer.Forward(x, masks, posEmb);
+        (x, posEmb) = up_embed.forward(x);
+        foreach (var layer in up_encoders) x = layer.forward(x, masks, posEmb);
         if (normalizeBefore) x = after_norm.forward(x);
         return (x.MoveToOuterDisposeScope(), masks.MoveToOuterDisposeScope(), lens.MoveToOuterDisposeScope());
     }

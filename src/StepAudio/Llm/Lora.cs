@@ -78,7 +78,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     public bool Merged { get; private set; }
 
     /// <summary>Wraps <paramref name="baseWeight"/> [out, in] (taken over, not copied) with a fresh adapter.</summary>
-    public LoraLinear(Parameter baseWeight, LoraConfig config) : base("LoraLinear")
+    public LoraLinear(Parameter baseWeight, LoraConfig config) : base(nameof(LoraLinear))
     {
         if (baseWeight.dim() != 2) throw new ArgumentException("LoRA needs a 2-D linear weight");
         long outF = baseWeight.shape[0], inF = baseWeight.shape[1];

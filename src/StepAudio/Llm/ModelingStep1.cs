@@ -183,7 +183,7 @@ public sealed class Step1RmsNorm : nn.Module<Tensor, Tensor>
     readonly double eps;
 
     /// <summary>Creates the norm with a gain of ones.</summary>
-    public Step1RmsNorm(long size, double eps, Device? device = null, ScalarType? dtype = null) : base("Step1RmsNorm")
+    public Step1RmsNorm(long size, double eps, Device? device = null, ScalarType? dtype = null) : base(nameof(Step1RmsNorm))
     {
         weight = new Parameter(ones(size, dtype ?? ScalarType.Float32, device));
         this.eps = eps;
@@ -315,7 +315,7 @@ public sealed class Step1Attention : nn.Module<Tensor, Tensor>
     readonly int heads, groups, headDim;
 
     /// <summary>Creates the attention block for <paramref name="config"/>.</summary>
-    public Step1Attention(Step1Config config, Device? device = null, ScalarType? dtype = null) : base("Step1Attention")
+    public Step1Attention(Step1Config config, Device? device = null, ScalarType? dtype = null) : base(nameof(Step1Attention))
     {
         heads = config.NumAttentionHeads;
         groups = config.NumAttentionGroups;
@@ -396,7 +396,7 @@ public sealed class Step1Mlp : nn.Module<Tensor, Tensor>
 #pragma warning restore IDE1006
 
     /// <summary>Creates the MLP for <paramref name="config"/>.</summary>
-    public Step1Mlp(Step1Config config, Device? device = null, ScalarType? dtype = null) : base("Step1Mlp")
+    public Step1Mlp(Step1Config config, Device? device = null, ScalarType? dtype = null) : base(nameof(Step1Mlp))
     {
         gate_proj = Linear(config.HiddenSize, config.IntermediateSize, hasBias: false, device: device, dtype: dtype);
         up_proj = Linear(config.HiddenSize, config.IntermediateSize, hasBias: false, device: device, dtype: dtype);
@@ -452,7 +452,7 @@ public sealed class Step1DecoderLayer : nn.Module<Tensor, Tensor>
 #pragma warning restore IDE1006
 
     /// <summary>Creates the block for <paramref name="config"/>.</summary>
-    public Step1DecoderLayer(Step1Config config, Device? device = null, ScalarType? dtype = null) : base("Step1DecoderLayer")
+    public Step1DecoderLayer(Step1Config config, Device? device = null, ScalarType? dtype = null) : base(nameof(Step1DecoderLayer))
     {
         self_attn = new Step1Attention(config, device, dtype);
         mlp = new Step1Mlp(config, device, dtype);
@@ -493,7 +493,7 @@ public sealed class Step1Model : nn.Module<Tensor, Tensor>
     public Step1Config Config { get; }
 
     /// <summary>Creates the stack (random weights; load real ones with <c>Step1Checkpoint</c>).</summary>
-    public Step1Model(Step1Config config, Device? device = null, ScalarType? dtype = null) : base("Step1Model")
+    public Step1Model(Step1Config config, Device? device = null, ScalarType? dtype = null) : base(nameof(Step1Model))
     {
         Config = config.Validate();
         embed_tokens = Embedding(config.VocabSize, config.HiddenSize, device: device, dtype: dtype);
@@ -589,7 +589,7 @@ public sealed class Step1ForCausalLM : nn.Module<Tensor, Tensor>
     /// Creates the model with random weights. <paramref name="device"/> <c>meta</c> builds shapes only (no memory),
     /// which is how <c>Step1Checkpoint</c> loads real weights and how parameter counts of the 3.5 B model are taken.
     /// </summary>
-    public Step1ForCausalLM(Step1Config config, Device? device = null, ScalarType? dtype = null) : base("Step1ForCausalLM")
+    public Step1ForCausalLM(Step1Config config, Device? device = null, ScalarType? dtype = null) : base(nameof(Step1ForCausalLM))
     {
         model = new Step1Model(config, device, dtype);
         lm_head = Linear(config.HiddenSize, config.VocabSize, hasBias: false, device: device, dtype: dtype);

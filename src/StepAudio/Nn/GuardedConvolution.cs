@@ -157,7 +157,7 @@ public sealed class GuardedConv1d : nn.Module<Tensor, Tensor>
 #pragma warning restore IDE1006
 
     public GuardedConv1d(long inChannels, long outChannels, long kernelSize, long stride = 1, long padding = 0,
-        long dilation = 1, bool hasBias = true) : base("Conv1d")
+        long dilation = 1, bool hasBias = true) : base(nameof(GuardedConv1d))
     {
         using var reference = nn.Conv1d(inChannels, outChannels, kernelSize, bias: hasBias);
         weight = nn.Parameter(reference.weight!.detach().clone());
@@ -186,7 +186,7 @@ public sealed class GuardedConvTranspose1d : nn.Module<Tensor, Tensor>
 #pragma warning restore IDE1006
 
     public GuardedConvTranspose1d(long inChannels, long outChannels, long kernelSize, long stride = 1, long padding = 0,
-        bool hasBias = true) : base("ConvTranspose1d")
+        bool hasBias = true) : base(nameof(GuardedConvTranspose1d))
     {
         using var reference = nn.ConvTranspose1d(inChannels, outChannels, kernelSize, bias: hasBias);
         weight = nn.Parameter(reference.weight!.detach().clone());

@@ -22,7 +22,7 @@ public sealed class FlowDitParity : IParityComponent
 
         if (f.Io.ContainsKey("fwd.out"))
             using (no_grad())
-                r.Compare("fwd.out", cfm.Estimator.Forward(f.In("fwd.x"), f.In("fwd.mask"), f.In("fwd.mu"), f.In("fwd.t"),
+                r.Compare("fwd.out", cfm.Estimator.forward(f.In("fwd.x"), f.In("fwd.mask"), f.In("fwd.mu"), f.In("fwd.t"),
                     f.In("fwd.spks"), f.In("fwd.cond")));
 
         if (f.Io.ContainsKey("cfm.loss")) RunLoss(f, r, cfm);

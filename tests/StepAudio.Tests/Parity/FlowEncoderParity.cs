@@ -58,16 +58,16 @@ public sealed class FlowEncoderParity : IParityComponent
         var m = model.named_modules().ToDictionary(x => x.name, x => x.module);
         var emb = model.EmbedTokens(token, tokenLen);
         yield return ("token_emb", emb);
-        var (x, pos) = ((LinearNoSubsampling)m["encoder.embed"]).Forward(emb);
+        var (x, pos) = ((LinearNoSubsampling)m["encoder.embed"]).forward(emb);
         yield return ("embed_out", x);
         x = ((PreLookaheadLayer)m["encoder.pre_lookahead_layer"]).call(x);
         yield return ("pre_lookahead_out", x);
         var masks = FlowMasks.Valid(tokenLen, x.size(1)).unsqueeze(1);
         for (int i = 0; m.TryGetValue($"encoder.encoders.{i}", out var layer); i++)
-            x = ((ConformerEncoderLayer)layer).Forward(x, masks, pos);
-        var (up, _) = ((Upsample1D)m["encoder.up_layer"]).Forward(x.transpose(1, 2), tokenLen);
+            x = ((ConformerEncoderLayer)layer).forward(x, masks, pos);
+        var (up, _) = ((Upsample1D)m["encoder.up_layer"]).forward(x.transpose(1, 2), tokenLen);
         yield return ("up_layer_out", up);
-        yield return ("up_embed_out", ((LinearNoSubsampling)m["encoder.up_embed"]).Forward(up.transpose(1, 2)).Item1);
-        yield return ("encoder_out", model.Encoder.Forward(emb, tokenLen, maskPadding: false).Xs);
+        yield return ("up_embed_out", ((LinearNoSubsampling)m["encoder.up_embed"]).forward(up.transpose(1, 2)).Item1);
+        yield return ("encoder_out", model.Encoder.forward(emb, tokenLen, maskPadding: false).Xs);
     }
 }
