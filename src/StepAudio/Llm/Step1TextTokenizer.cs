@@ -105,18 +105,13 @@ internal static class SentencePieceModelPatch
         {
             ulong tag = ReadVarint(data, ref pos);
             int field = (int)(tag >> 3), wire = (int)(tag & 7);
-            switch (wire)
+            if (wire == 2 && field == 1)
             {
-                case 0: ReadVarint(data, ref pos); break;
-                case 1: pos += 8; break;
-                case 5: pos += 4; break;
-                case 2:
-                    int len = checked((int)ReadVarint(data, ref pos));
-                    if (field == 1) patched += PatchPiece(data, pos, pos + len);
-                    pos += len;
-                    break;
-                default: throw new InvalidDataException($"unsupported protobuf wire type {wire} at byte {pos}");
+                int len = checked((int)ReadVarint(data, ref pos));
+                patched += PatchPiece(data, pos, pos + len);
+                pos += len;
             }
+            else SkipField(data, ref pos, wire);
         }
         return data;
     }
@@ -133,19 +128,25 @@ internal static class SentencePieceModelPatch
                 data[pos] = NormalType;
                 return 1;
             }
-            switch (wire)
-            {
-                case 0: ReadVarint(data, ref pos); break;
-                case 1: pos += 8; break;
-                case 5: pos += 4; break;
-                case 2:
-                    int len = checked((int)ReadVarint(data, ref pos));
-                    pos += len;
-                    break;
-                default: throw new InvalidDataException($"unsupported protobuf wire type {wire} at byte {pos}");
-            }
+            SkipField(data, ref pos, wire);
         }
         return 0;
+    }
+
+    /// <summary>Steps over one protobuf field's value of wire type <paramref name="wire"/>.</summary>
+    static void SkipField(byte[] data, ref int pos, int wire)
+    {
+        switch (wire)
+        {
+            case 0: ReadVarint(data, ref pos); break;
+            case 1: pos += 8; break;
+            case 5: pos += 4; break;
+            case 2:
+                int len = checked((int)ReadVarint(data, ref pos));   // read first: `pos += Read(ref pos)` adds to the old pos
+                pos += len;
+                break;
+            default: throw new InvalidDataException($"unsupported protobuf wire type {wire} at byte {pos}");
+        }
     }
 
     static ulong ReadVarint(byte[] data, ref int pos)
