@@ -124,27 +124,18 @@ public static class PeftAdapter
             throw new InputException(Path.Combine(folder, ConfigName), null, "r", $"says {config.R}, the adapter's lora_A tensors have rank {a.Shape[0]}",
                 "use the adapter_config.json saved with these weights");
         if (Step1Lora.Adapters(model).Count == 0) Step1Lora.Inject(model, config);
-        var targets = LoraTensors(model);
-        var byParam = new Dictionary<string, string>();
-        var unexpected = new List<string>();
-        foreach (var key in file.Entries.Keys)
+        var stored = file.Entries.Keys.ToDictionary(k => k, k => file.Read(k));
+        try
         {
-            var name = ParameterName(key)?.Replace(".lora_A.default.", ".lora_A.").Replace(".lora_B.default.", ".lora_B.");
-            if (name is not null && targets.ContainsKey(name)) byParam[name] = key;
-            else unexpected.Add(key);
+            StateDictLoader.Load(model, stored, path, new LoadOptions
+            {
+                Rename = key => ParameterName(key)?.Replace(".lora_A.default.", ".lora_A.").Replace(".lora_B.default.", ".lora_B."),
+                Only = Step1Lora.IsLoraParameter,
+            });
         }
-        var missing = targets.Keys.Where(k => !byParam.ContainsKey(k)).ToList();
-        var mismatched = byParam.Where(kv => !file.Entries[kv.Value].Shape.SequenceEqual(targets[kv.Key].shape))
-            .Select(kv => new ShapeMismatch(kv.Key, targets[kv.Key].shape, file.Entries[kv.Value].Shape)).ToList();
-        var report = new CheckpointLoadReport(path, missing, unexpected, mismatched, byParam.Count - mismatched.Count);
-        if (!report.IsExact)
-            throw new InputException(path, null, null, "adapter does not match the model: " + report,
-                "use an adapter trained for this model and these target modules");
-        using var _ = no_grad();
-        foreach (var (name, key) in byParam)
+        finally
         {
-            using var t = file.Read(key, targets[name].dtype);
-            targets[name].copy_(t);
+            foreach (var t in stored.Values) t.Dispose();
         }
         return config;
     }

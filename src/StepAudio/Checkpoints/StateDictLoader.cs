@@ -48,6 +48,7 @@ public static class StateDictLoader
                 key = key[select.Length..];
             }
             if (options.StripPrefix is { } strip && key.StartsWith(strip, StringComparison.Ordinal)) key = key[strip.Length..];
+            if (options.Rename?.Invoke(key) is { } name) key = name;
             if (!renamed.TryAdd(key, t))
                 throw new InputException(source, null, stored, $"is '{key}' once its prefix is removed, and '{key}' is stored too",
                     "keep one of the two copies");
@@ -55,7 +56,7 @@ public static class StateDictLoader
         var merged = options.FoldWeightNorm ? WeightNorm.Merge(renamed, source) : renamed;
         try
         {
-            return Load(module, merged, source, options.Strict);
+            return Match(module, merged, source, options.Strict, options.Only);
         }
         finally
         {
@@ -70,9 +71,12 @@ public static class StateDictLoader
     /// naming <paramref name="source"/> before anything is copied.
     /// </summary>
     public static CheckpointLoadReport Load(nn.Module module, IReadOnlyDictionary<string, Tensor> stateDict, string source,
-        bool strict = true)
+        bool strict = true) => Match(module, stateDict, source, strict, only: null);
+
+    static CheckpointLoadReport Match(nn.Module module, IReadOnlyDictionary<string, Tensor> stateDict, string source,
+        bool strict, Func<string, bool>? only)
     {
-        var target = module.state_dict();
+        var target = module.state_dict().Where(kv => only is null || only(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
         var report = Compare(source, target.ToDictionary(kv => kv.Key, kv => kv.Value.shape),
             stateDict.ToDictionary(kv => kv.Key, kv => kv.Value.shape));
         if (strict && !report.IsExact)
@@ -159,4 +163,8 @@ public sealed record LoadOptions
     public string? StripPrefix { get; init; }
     /// <summary>Fold weight-norm pairs (<c>weight_g/weight_v</c> or <c>parametrizations.weight.original0/1</c>) into <c>weight</c>.</summary>
     public bool FoldWeightNorm { get; init; }
+    /// <summary>Maps a stored key (after the prefixes) to the model's name for it; null leaves it as is (then unexpected).</summary>
+    public Func<string, string?>? Rename { get; init; }
+    /// <summary>The model keys this checkpoint is expected to fill (default: all), e.g. only the LoRA tensors of an adapter.</summary>
+    public Func<string, bool>? Only { get; init; }
 }
