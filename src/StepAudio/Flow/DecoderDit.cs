@@ -25,8 +25,8 @@ public sealed record DitConfig
 public sealed class DitMlp : nn.Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006
-    readonly Linear fc1;
-    readonly Linear fc2;
+    public readonly Linear fc1;
+    public readonly Linear fc2;
 #pragma warning restore IDE1006
 
     public DitMlp(int inFeatures, int hiddenFeatures) : base(nameof(DitMlp))
@@ -51,12 +51,12 @@ public sealed class DitMlp : nn.Module<Tensor, Tensor>
 public sealed class DitAttention : nn.Module
 {
 #pragma warning disable IDE1006
-    readonly Linear to_q;
-    readonly Linear to_k;
-    readonly Linear to_v;
-    readonly LayerNorm q_norm;
-    readonly LayerNorm k_norm;
-    readonly Linear proj;
+    public readonly Linear to_q;
+    public readonly Linear to_k;
+    public readonly Linear to_v;
+    public readonly LayerNorm q_norm;
+    public readonly LayerNorm k_norm;
+    public readonly Linear proj;
 #pragma warning restore IDE1006
     readonly int numHeads, headDim;
 
@@ -97,7 +97,7 @@ public sealed class DitAttention : nn.Module
 public sealed class TimestepEmbedder : nn.Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006
-    readonly Sequential mlp;
+    public readonly Sequential mlp;
 #pragma warning restore IDE1006
     Tensor? freqs;   // the sinusoid's frequencies, built once (they depend only on the dtype and device)
 
@@ -167,8 +167,8 @@ public sealed class Transpose : nn.Module<Tensor, Tensor>
 public sealed class CausalConv1d : nn.Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006
-    readonly TorchSharp.Modules.Parameter weight;
-    readonly TorchSharp.Modules.Parameter bias;
+    public readonly TorchSharp.Modules.Parameter weight;
+    public readonly TorchSharp.Modules.Parameter bias;
 #pragma warning restore IDE1006
     readonly int kernelSize;
 
@@ -200,7 +200,7 @@ public sealed class CausalConv1d : nn.Module<Tensor, Tensor>
 public sealed class CausalConvBlock : nn.Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006
-    readonly Sequential block;
+    public readonly Sequential block;
 #pragma warning restore IDE1006
 
     public CausalConvBlock(int inChannels, int outChannels, int kernelSize = 3) : base(nameof(CausalConvBlock))
@@ -224,10 +224,10 @@ public sealed class CausalConvBlock : nn.Module<Tensor, Tensor>
 public sealed class DitBlock : nn.Module
 {
 #pragma warning disable IDE1006
-    readonly DitAttention attn;
-    readonly DitMlp mlp;
-    readonly CausalConvBlock conv;
-    readonly Sequential adaLN_modulation;
+    public readonly DitAttention attn;
+    public readonly DitMlp mlp;
+    public readonly CausalConvBlock conv;
+    public readonly Sequential adaLN_modulation;
 #pragma warning restore IDE1006
     readonly long hidden;
 
@@ -263,8 +263,8 @@ public sealed class DitBlock : nn.Module
 public sealed class FinalLayer : nn.Module
 {
 #pragma warning disable IDE1006
-    readonly Sequential adaLN_modulation;
-    readonly Linear linear;
+    public readonly Sequential adaLN_modulation;
+    public readonly Linear linear;
 #pragma warning restore IDE1006
     readonly long hidden;
 
@@ -294,10 +294,10 @@ public sealed class FinalLayer : nn.Module
 public sealed class Dit : nn.Module
 {
 #pragma warning disable IDE1006
-    readonly TimestepEmbedder t_embedder;
-    readonly Linear in_proj;
-    readonly ModuleList<DitBlock> blocks;
-    readonly FinalLayer final_layer;
+    public readonly TimestepEmbedder t_embedder;
+    public readonly Linear in_proj;
+    public readonly ModuleList<DitBlock> blocks;
+    public readonly FinalLayer final_layer;
 #pragma warning restore IDE1006
 
     public Dit(DitConfig c) : base(nameof(Dit))

@@ -55,7 +55,7 @@ public static class DualCodebookTokens
 public sealed class DualCodebookEmbedding : nn.Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006 // PyTorch field names keep the state-dict keys equal to upstream's.
-    readonly Embedding embedding;
+    public readonly Embedding embedding;
 #pragma warning restore IDE1006
 
     /// <summary>Creates the table (<c>vocab_size</c> × <c>input_size / 2</c>).</summary>

@@ -123,11 +123,11 @@ public static class FlowMasks
 public sealed class CausalMaskedDiffWithXvec : nn.Module
 {
 #pragma warning disable IDE1006
-    readonly DualCodebookEmbedding input_embedding;
-    readonly Linear spk_embed_affine_layer;
-    readonly UpsampleConformerEncoderV2 encoder;
-    readonly Linear encoder_proj;
-    readonly CausalConditionalCfm decoder;
+    public readonly DualCodebookEmbedding input_embedding;
+    public readonly Linear spk_embed_affine_layer;
+    public readonly UpsampleConformerEncoderV2 encoder;
+    public readonly Linear encoder_proj;
+    public readonly CausalConditionalCfm decoder;
 #pragma warning restore IDE1006
     Parameter[]? encoderSideParameters;   // input_embedding, encoder, encoder_proj: fixed objects, read every step
 

@@ -106,7 +106,7 @@ public sealed record CfmLoss(Tensor Loss, Tensor Y, Tensor U, Tensor Pred);
 public sealed class CausalConditionalCfm : nn.Module
 {
 #pragma warning disable IDE1006
-    readonly Dit estimator;
+    public readonly Dit estimator;
 #pragma warning restore IDE1006
 
     public CausalConditionalCfm(DitConfig estimatorConfig, CfmConfig config) : base(nameof(CausalConditionalCfm))

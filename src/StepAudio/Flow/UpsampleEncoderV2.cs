@@ -41,7 +41,7 @@ public sealed record UpsampleConformerEncoderConfig
 public sealed class LinearNoSubsampling : nn.Module
 {
 #pragma warning disable IDE1006
-    readonly Sequential @out;
+    public readonly Sequential @out;
 #pragma warning restore IDE1006
     readonly EspnetRelPositionalEncoding posEnc;
 
@@ -121,13 +121,13 @@ public sealed class EspnetRelPositionalEncoding
 public sealed class RelPositionMultiHeadedAttention : nn.Module
 {
 #pragma warning disable IDE1006
-    readonly Linear linear_q;
-    readonly Linear linear_k;
-    readonly Linear linear_v;
-    readonly Linear linear_out;
-    readonly Linear linear_pos;
-    readonly Parameter pos_bias_u;
-    readonly Parameter pos_bias_v;
+    public readonly Linear linear_q;
+    public readonly Linear linear_k;
+    public readonly Linear linear_v;
+    public readonly Linear linear_out;
+    public readonly Linear linear_pos;
+    public readonly Parameter pos_bias_u;
+    public readonly Parameter pos_bias_v;
 #pragma warning restore IDE1006
     readonly int h, dK;
     readonly double dropoutRate;
@@ -190,8 +190,8 @@ public sealed class RelPositionMultiHeadedAttention : nn.Module
 public sealed class PositionwiseFeedForward : nn.Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006
-    readonly Linear w_1;
-    readonly Linear w_2;
+    public readonly Linear w_1;
+    public readonly Linear w_2;
 #pragma warning restore IDE1006
     readonly double dropoutRate;
 
@@ -220,10 +220,10 @@ public sealed class PositionwiseFeedForward : nn.Module<Tensor, Tensor>
 public sealed class ConformerEncoderLayer : nn.Module
 {
 #pragma warning disable IDE1006
-    readonly RelPositionMultiHeadedAttention self_attn;
-    readonly PositionwiseFeedForward feed_forward;
-    readonly LayerNorm norm_ff;
-    readonly LayerNorm norm_mha;
+    public readonly RelPositionMultiHeadedAttention self_attn;
+    public readonly PositionwiseFeedForward feed_forward;
+    public readonly LayerNorm norm_ff;
+    public readonly LayerNorm norm_mha;
 #pragma warning restore IDE1006
     readonly double dropoutRate;
     readonly bool normalizeBefore;
@@ -267,7 +267,7 @@ public sealed class ConformerEncoderLayer : nn.Module
 public sealed class Upsample1D : nn.Module
 {
 #pragma warning disable IDE1006
-    readonly GuardedConv1d conv;
+    public readonly GuardedConv1d conv;
 #pragma warning restore IDE1006
 
     public Upsample1D(int channels, int outChannels, int stride, double scaleFactor) : base(nameof(Upsample1D))
@@ -310,8 +310,8 @@ public sealed class Upsample1D : nn.Module
 public sealed class PreLookaheadLayer : nn.Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006
-    readonly GuardedConv1d conv1;
-    readonly GuardedConv1d conv2;
+    public readonly GuardedConv1d conv1;
+    public readonly GuardedConv1d conv2;
 #pragma warning restore IDE1006
 
     public PreLookaheadLayer(int channels, int preLookaheadLen) : base(nameof(PreLookaheadLayer))
@@ -353,13 +353,13 @@ public sealed class PreLookaheadLayer : nn.Module<Tensor, Tensor>
 public sealed class UpsampleConformerEncoderV2 : nn.Module
 {
 #pragma warning disable IDE1006
-    readonly LinearNoSubsampling embed;
-    readonly PreLookaheadLayer pre_lookahead_layer;
-    readonly ModuleList<ConformerEncoderLayer> encoders;
-    readonly Upsample1D up_layer;
-    readonly LinearNoSubsampling up_embed;
-    readonly ModuleList<ConformerEncoderLayer> up_encoders;
-    readonly LayerNorm after_norm;
+    public readonly LinearNoSubsampling embed;
+    public readonly PreLookaheadLayer pre_lookahead_layer;
+    public readonly ModuleList<ConformerEncoderLayer> encoders;
+    public readonly Upsample1D up_layer;
+    public readonly LinearNoSubsampling up_embed;
+    public readonly ModuleList<ConformerEncoderLayer> up_encoders;
+    public readonly LayerNorm after_norm;
 #pragma warning restore IDE1006
     readonly bool normalizeBefore;
 

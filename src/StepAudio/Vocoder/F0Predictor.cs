@@ -13,8 +13,8 @@ namespace StepAudio.Vocoder;
 public sealed class ConvRNNF0Predictor : nn.Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006 // PyTorch field names keep state-dict keys equal to upstream's
-    readonly Sequential condnet;
-    readonly Linear classifier;
+    public readonly Sequential condnet;
+    public readonly Linear classifier;
 #pragma warning restore IDE1006
 
     /// <summary>Upstream's <c>ConvRNNF0Predictor(num_class, in_channels, cond_channels)</c>.</summary>

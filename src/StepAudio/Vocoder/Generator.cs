@@ -90,7 +90,7 @@ public sealed class Snake : nn.Module<Tensor, Tensor>
 {
     const double NoDivByZero = 1e-9;
 #pragma warning disable IDE1006 // PyTorch field names keep state-dict keys equal to upstream's
-    readonly Parameter alpha;
+    public readonly Parameter alpha;
 #pragma warning restore IDE1006
 
     /// <summary>One α per channel, initialised to 1 (upstream's default).</summary>
@@ -115,10 +115,10 @@ public sealed class Snake : nn.Module<Tensor, Tensor>
 public sealed class ResBlock : nn.Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006 // PyTorch field names keep state-dict keys equal to upstream's
-    readonly ModuleList<GuardedConv1d> convs1 = new();
-    readonly ModuleList<GuardedConv1d> convs2 = new();
-    readonly ModuleList<Snake> activations1 = new();
-    readonly ModuleList<Snake> activations2 = new();
+    public readonly ModuleList<GuardedConv1d> convs1 = new();
+    public readonly ModuleList<GuardedConv1d> convs2 = new();
+    public readonly ModuleList<Snake> activations1 = new();
+    public readonly ModuleList<Snake> activations2 = new();
 #pragma warning restore IDE1006
 
     /// <summary>A block of <paramref name="channels"/> channels, one conv pair per dilation.</summary>
@@ -208,8 +208,8 @@ public sealed class SineGen2 : nn.Module
 public sealed class SourceModuleHnNSF2 : nn.Module
 {
 #pragma warning disable IDE1006 // PyTorch field names keep state-dict keys equal to upstream's
-    readonly SineGen2 l_sin_gen;
-    readonly Linear l_linear;
+    public readonly SineGen2 l_sin_gen;
+    public readonly Linear l_linear;
 #pragma warning restore IDE1006
 
     /// <summary>Upstream's <c>SourceModuleHnNSF2(sampling_rate, upsample_scale, harmonic_num, sine_amp, add_noise_std, voiced_threshod)</c>.</summary>
@@ -267,14 +267,14 @@ public sealed record HiftOutput(Tensor Wav, Tensor Source, Tensor F0) : IDisposa
 public sealed class HiftGenerator : nn.Module<Tensor, Tensor>, IVocoder
 {
 #pragma warning disable IDE1006 // PyTorch field names keep state-dict keys equal to upstream's
-    readonly SourceModuleHnNSF2 m_source;
-    readonly GuardedConv1d conv_pre;
-    readonly ModuleList<GuardedConvTranspose1d> ups = new();
-    readonly ModuleList<GuardedConv1d> source_downs = new();
-    readonly ModuleList<ResBlock> source_resblocks = new();
-    readonly ModuleList<ResBlock> resblocks = new();
-    readonly GuardedConv1d conv_post;
-    readonly ConvRNNF0Predictor f0_predictor;
+    public readonly SourceModuleHnNSF2 m_source;
+    public readonly GuardedConv1d conv_pre;
+    public readonly ModuleList<GuardedConvTranspose1d> ups = new();
+    public readonly ModuleList<GuardedConv1d> source_downs = new();
+    public readonly ModuleList<ResBlock> source_resblocks = new();
+    public readonly ModuleList<ResBlock> resblocks = new();
+    public readonly GuardedConv1d conv_post;
+    public readonly ConvRNNF0Predictor f0_predictor;
 #pragma warning restore IDE1006
 
     readonly Generator generator;
