@@ -60,11 +60,9 @@ public sealed record DataReport(
 /// </summary>
 public sealed record DataProblem(bool IsError, string File, int? Line, string? Field, string Problem, string Fix)
 {
-    /// <summary>An error.</summary>
     public static DataProblem Error(string file, int? line, string? field, string problem, string fix) =>
         new(true, file, line, field, problem, fix);
 
-    /// <summary>A warning.</summary>
     public static DataProblem Warning(string file, int? line, string? field, string problem, string fix) =>
         new(false, file, line, field, problem, fix);
 

@@ -441,13 +441,9 @@ public sealed class Step1Mlp : nn.Module<Tensor, Tensor>
 public sealed class Step1DecoderLayer : nn.Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006 // PyTorch field names keep state-dict keys equal to upstream's.
-    /// <summary>Attention.</summary>
     public Step1Attention self_attn;
-    /// <summary>SwiGLU MLP.</summary>
     public Step1Mlp mlp;
-    /// <summary>Norm before attention.</summary>
     public Step1RmsNorm input_layernorm;
-    /// <summary>Norm before the MLP.</summary>
     public Step1RmsNorm post_attention_layernorm;
 #pragma warning restore IDE1006
 
@@ -483,9 +479,7 @@ public sealed class Step1Model : nn.Module<Tensor, Tensor>
 #pragma warning disable IDE1006 // PyTorch field names keep state-dict keys equal to upstream's.
     /// <summary>Token embedding [vocab, hidden].</summary>
     public Embedding embed_tokens;
-    /// <summary>The decoder blocks.</summary>
     public ModuleList<Step1DecoderLayer> layers;
-    /// <summary>Final norm.</summary>
     public Step1RmsNorm norm;
 #pragma warning restore IDE1006
 
@@ -576,7 +570,6 @@ public static class CausalLmLoss
 public sealed class Step1ForCausalLM : nn.Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006 // PyTorch field names keep state-dict keys equal to upstream's.
-    /// <summary>The decoder stack.</summary>
     public Step1Model model;
     /// <summary>Output projection [hidden → vocab], not tied to the embedding.</summary>
     public Linear lm_head;
