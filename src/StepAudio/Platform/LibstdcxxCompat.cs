@@ -1,5 +1,5 @@
-// This file is compiled twice: into the StepAudio library (runtime fix for notebooks) and, by MSBuild's
-// RoslynCodeTaskFactory, into the build task that patches libLibTorchSharp.so in build outputs
+// This file is compiled twice: into the StepAudio library (runtime fix for notebooks) and, followed by
+// build/WeakenMissingGlibcxxTask.cs, into the MSBuild task that patches libLibTorchSharp.so in build outputs
 // (Directory.Build.targets), which targets an older framework: keep it free of other project types and new APIs.
 #nullable enable
 using System;
@@ -170,31 +170,4 @@ namespace StepAudio.Platform
         static ulong ReadUInt64(byte[] b, int o) => ReadUInt32(b, o) | (ulong)ReadUInt32(b, o + 4) << 32;
         static void WriteUInt16(byte[] b, int o, ushort v) { b[o] = (byte)v; b[o + 1] = (byte)(v >> 8); }
     }
-
-#if !STEPAUDIO_LIBRARY
-    /// <summary>MSBuild task: weakens missing libstdc++ version needs of a built libLibTorchSharp.so.</summary>
-    public class WeakenMissingGlibcxxTask : Microsoft.Build.Utilities.Task
-    {
-        [Microsoft.Build.Framework.Required]
-        public string LibraryPath { get; set; } = "";
-
-        public override bool Execute()
-        {
-            try
-            {
-                var weakened = LibstdcxxCompat.PatchInPlace(LibraryPath);
-                if (weakened.Count > 0)
-                    Log.LogMessage(Microsoft.Build.Framework.MessageImportance.High,
-                        "StepAudio: marked " + string.Join(", ", weakened) + " weak in " + LibraryPath +
-                        " (system libstdc++ is older than TorchSharp's build; see README, Platform notes)");
-                return true;
-            }
-            catch (Exception e)
-            {
-                Log.LogError("StepAudio: could not patch " + LibraryPath + ": " + e.Message);
-                return false;
-            }
-        }
-    }
-#endif
 }
