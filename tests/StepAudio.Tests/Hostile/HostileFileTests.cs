@@ -105,6 +105,21 @@ public class HostileFileTests : IDisposable
     }
 
     [Fact]
+    public void WeightNormPairsThatDoNotFitNameTheFile()
+    {
+        var path = Path.Combine(dir, "wn.safetensors");
+        SafetensorsFile.Save(path, new[]
+        {
+            KeyValuePair.Create("conv.weight_g", ones(5, 1, 1)), KeyValuePair.Create("conv.weight_v", ones(3, 2, 3)),
+            KeyValuePair.Create("conv.bias", ones(3)),
+        });
+        using var module = TorchSharp.torch.nn.Sequential(("conv", TorchSharp.torch.nn.Conv1d(2, 3, 3)));
+        var e = Refused(path, () => StateDictLoader.Load(module, path, new LoadOptions { FoldWeightNorm = true }));
+        Assert.Contains("conv", e.Message);
+        Assert.Contains("does not fit", e.Message);
+    }
+
+    [Fact]
     public void SafetensorsHeadersThatLie()
     {
         string Header(string json)
