@@ -92,8 +92,17 @@ public static class Step1Export
     public static int LoadPt(Step1ForCausalLM model, string path)
     {
         if (!File.Exists(path)) throw new InputException(path, null, null, "checkpoint not found", "check the path");
-        using var stream = File.OpenRead(path);
-        var root = PyTorchUnpickler.UnpickleStateDict(stream);
+        Hashtable root;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            root = PyTorchUnpickler.UnpickleStateDict(stream);
+        }
+        catch (Exception e) when (e is not InputException)
+        {
+            throw new InputException(path, null, null, $"cannot be read as a PyTorch checkpoint ({e.GetType().Name}: {e.Message})",
+                "use an llm_*.pt written by this toolkit or the fork", e);
+        }
         var stateDict = root.ContainsKey("model_state_dict") ? (IDictionary)root["model_state_dict"]! : root;
         var targets = PeftAdapter.LoraTensors(model);
         int loaded = 0;

@@ -68,6 +68,9 @@ public class HostileFileTests : IDisposable
 
         var pt = Write($"{how}.pt", Damaged(PtZip(Encoding.ASCII.GetBytes("\u0080\u0002}q\u0000.")), how));
         Refused(pt, () => StateDictFile.Load(pt));
+        using var llm = new Step1ForCausalLM(new Step1Config { HiddenSize = 16, NumHiddenLayers = 1, NumAttentionHeads = 2, NumAttentionGroups = 1, IntermediateSize = 24, VocabSize = 32 });
+        Step1Lora.Inject(llm, new LoraConfig());
+        Refused(pt, () => Step1Export.LoadPt(llm, pt));
     }
 
     [Theory]
