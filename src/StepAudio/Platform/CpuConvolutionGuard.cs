@@ -63,7 +63,6 @@ public static class CpuConvolutionGuard
                 {
                     optedOut = Environment.GetEnvironmentVariable(OptOutVariable) == "1";
                     Apply();
-                    MklAmdDispatch.Apply(LibTorchNative.Handle);   // before the first GEMM makes MKL choose its path
                 }
             }
             catch (Exception e)   // never let the guard break loading StepAudio; say why instead

@@ -55,25 +55,36 @@ public static partial class CpuReport
     /// <summary>The CPU's model name, vendor and the vector extensions that decide MKL's and oneDNN's kernels.</summary>
     public static (string Model, string Vendor, string Isa) Cpu()
     {
-        string model = "unknown CPU", vendor = "?", flags = "";
+        var (model, vendor, flags) = CpuInfo.Value;
+        var names = new (string Flag, string Name)[]
+        {
+            ("avx2", "AVX2"), ("fma", "FMA"), ("avx512f", "AVX-512F"), ("avx512bw", "BW"), ("avx512_vnni", "VNNI"),
+            ("avx512_bf16", "BF16"), ("avx512_fp16", "FP16"), ("amx_tile", "AMX"),
+        };
+        var isa = string.Join(" ", names.Where(n => flags.Contains(n.Flag)).Select(n => n.Name));
+        return (model, vendor, isa.Length == 0 ? "no AVX2" : isa);
+    }
+
+    /// <summary>The CPU feature flags /proc/cpuinfo lists for the first core (empty where there is no such file).</summary>
+    public static IReadOnlySet<string> Flags => CpuInfo.Value.Flags;
+
+    static readonly Lazy<(string Model, string Vendor, HashSet<string> Flags)> CpuInfo = new(ReadCpuInfo);
+
+    static (string, string, HashSet<string>) ReadCpuInfo()
+    {
+        string? model = null, vendor = null, flags = null;
         if (File.Exists("/proc/cpuinfo"))
             foreach (var line in File.ReadLines("/proc/cpuinfo"))
             {
                 var parts = line.Split(':', 2);
                 if (parts.Length < 2) continue;
                 var (key, value) = (parts[0].Trim(), parts[1].Trim());
-                if (key == "model name" && model == "unknown CPU") model = value;
-                else if (key == "vendor_id" && vendor == "?") vendor = value;
-                else if (key == "flags" && flags.Length == 0) flags = " " + value + " ";
-                if (flags.Length > 0 && model != "unknown CPU" && vendor != "?") break;
+                if (key == "model name") model ??= value;
+                else if (key == "vendor_id") vendor ??= value;
+                else if (key == "flags") flags ??= value;
+                if (model != null && vendor != null && flags != null) break;
             }
-        var names = new (string Flag, string Name)[]
-        {
-            ("avx2", "AVX2"), ("fma", "FMA"), ("avx512f", "AVX-512F"), ("avx512bw", "BW"), ("avx512_vnni", "VNNI"),
-            ("avx512_bf16", "BF16"), ("avx512_fp16", "FP16"), ("amx_tile", "AMX"),
-        };
-        var isa = string.Join(" ", names.Where(n => flags.Contains($" {n.Flag} ", StringComparison.Ordinal)).Select(n => n.Name));
-        return (model, vendor, isa.Length == 0 ? "no AVX2" : isa);
+        return (model ?? "unknown CPU", vendor ?? "?", (flags ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet());
     }
 
     static string SafeConfig()

@@ -51,7 +51,11 @@ internal static unsafe class LibTorchNative
         fn(Context(), value ? (byte)1 : (byte)0);
     }
 
-    static IntPtr Context() => ((delegate* unmanaged<IntPtr>)Require("_ZN2at13globalContextEv"))();
+    /// <summary><c>at::globalContext()</c> returns the same object for the life of the process.</summary>
+    static IntPtr Context() => context != IntPtr.Zero
+        ? context : context = ((delegate* unmanaged<IntPtr>)Require("_ZN2at13globalContextEv"))();
+
+    static IntPtr context;
 
     /// <summary>Calls a <c>std::string f()</c> (libstdc++'s cxx11 layout: pointer, length, 16-byte buffer) and frees it.</summary>
     static string CallString(string symbol)
@@ -82,8 +86,11 @@ internal static unsafe class LibTorchNative
         return address;
     }
 
-    static IntPtr Export(string symbol) =>
-        Library.Value != IntPtr.Zero && NativeLibrary.TryGetExport(Library.Value, symbol, out var address) ? address : IntPtr.Zero;
+    // Looked up once each: the guard flips the oneDNN switch around every bf16 forward and large inference convolution.
+    static IntPtr Export(string symbol) => Exports.GetOrAdd(symbol, static s =>
+        Library.Value != IntPtr.Zero && NativeLibrary.TryGetExport(Library.Value, s, out var address) ? address : IntPtr.Zero);
+
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<string, IntPtr> Exports = new();
 
     /// <summary>Makes TorchSharp load LibTorch, then takes a handle on the very libtorch_cpu.so it mapped.</summary>
     static IntPtr Open()

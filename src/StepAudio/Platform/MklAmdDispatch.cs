@@ -24,8 +24,27 @@ public static class MklAmdDispatch
     /// <summary>Whether MKL's AVX-512 path was forced in this process.</summary>
     public static bool Forced { get; private set; }
 
-    /// <summary>Applies the opt-in once, right after LibTorch is loaded (called by the convolution guard).</summary>
-    internal static void Apply(IntPtr libtorchCpu)
+    static int applied;
+
+    /// <summary>
+    /// Applies the opt-in once, when StepAudio loads (<see cref="TorchRuntime"/>), before the first GEMM makes MKL
+    /// choose its path. Never throws: a failure is reported in <see cref="State"/>.
+    /// </summary>
+    internal static void Ensure()
+    {
+        if (Interlocked.Exchange(ref applied, 1) == 1) return;
+        try
+        {
+            if (LibTorchNative.Available) Apply(LibTorchNative.Handle);
+            else State = "not checked (libtorch_cpu.so was not found)";
+        }
+        catch (Exception e)   // like the convolution guard: never let this break loading StepAudio
+        {
+            State = "MKL dispatch not checked: " + e.Message;
+        }
+    }
+
+    static void Apply(IntPtr libtorchCpu)
     {
         var (_, vendor, _) = CpuReport.Cpu();
         bool requested = Environment.GetEnvironmentVariable(Variable) == "1";
@@ -66,14 +85,7 @@ public static class MklAmdDispatch
         return $"MKL's AVX-512 path, forced by {Variable}=1";
     }
 
-    static bool HasAvx512()
-    {
-        if (!File.Exists("/proc/cpuinfo")) return false;
-        var flags = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags", StringComparison.Ordinal));
-        if (flags is null) return false;
-        var set = flags.Split(':', 2)[1].Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
-        return new[] { "avx512f", "avx512bw", "avx512dq", "avx512vl" }.All(set.Contains);
-    }
+    static bool HasAvx512() => new[] { "avx512f", "avx512bw", "avx512dq", "avx512vl" }.All(CpuReport.Flags.Contains);
 
     const int ProtRead = 1, ProtWrite = 2, ProtExec = 4;
 

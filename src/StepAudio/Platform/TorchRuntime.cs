@@ -10,7 +10,7 @@ namespace StepAudio.Platform;
 /// Loads TorchSharp's native glue where the build output was not patched (notebooks load TorchSharp straight from
 /// the NuGet cache). Registered when the StepAudio assembly loads; call <see cref="EnsureRegistered"/> before the
 /// first <c>torch</c> call if your code touches TorchSharp before any StepAudio type. Loading StepAudio also installs
-/// the <see cref="CpuConvolutionGuard"/>.
+/// the <see cref="CpuConvolutionGuard"/> and applies <see cref="MklAmdDispatch"/>.
 /// </summary>
 public static class TorchRuntime
 {
@@ -25,6 +25,7 @@ public static class TorchRuntime
     {
         EnsureRegistered();
         CpuConvolutionGuard.Ensure();
+        MklAmdDispatch.Ensure();
     }
 
     /// <summary>Registers the fallback resolver for <c>LibTorchSharp</c> (idempotent).</summary>
