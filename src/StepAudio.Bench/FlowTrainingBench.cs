@@ -78,9 +78,12 @@ public static class FlowTrainingBench
 
     static FlowBenchResult RunSteps(string dir, int steps, int warmup, int threads)
     {
-        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "config.json")))!;
-        string size = json["size"]!.GetValue<string>();
-        var config = FlowConfig.FromJson(JsonDocument.Parse(json.ToJsonString()).RootElement);
+        var configPath = Path.Combine(dir, "config.json");
+        var (size, config) = InputException.ReadingJson(configPath, () =>
+        {
+            var json = JsonNode.Parse(File.ReadAllText(configPath))!;
+            return (json["size"]!.GetValue<string>(), FlowConfig.FromJson(JsonDocument.Parse(json.ToJsonString()).RootElement));
+        });
         using var scope = NewDisposeScope();
         using var model = new CausalMaskedDiffWithXvec(config);
         FlowCheckpoint.Load(model, Path.Combine(dir, "weights.safetensors"));

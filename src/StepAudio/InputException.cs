@@ -25,7 +25,8 @@ public sealed class InputException : Exception
 
     /// <summary>
     /// Runs <paramref name="read"/>, which takes values out of a parsed JSON file; a value of the wrong type or shape
-    /// (what System.Text.Json reports as InvalidOperation, Format, Overflow or KeyNotFound) becomes an
+    /// (what System.Text.Json reports as InvalidOperation, Format, Overflow, KeyNotFound or, when deserializing, Json;
+    /// a missing node read through <c>!</c> as NullReference) becomes an
     /// <see cref="InputException"/> naming <paramref name="file"/>.
     /// </summary>
     public static T ReadingJson<T>(string file, Func<T> read)
@@ -35,7 +36,8 @@ public sealed class InputException : Exception
             return read();
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or OverflowException
-                                      or KeyNotFoundException or IndexOutOfRangeException or ArgumentException)
+                                      or KeyNotFoundException or IndexOutOfRangeException or ArgumentException
+                                      or System.Text.Json.JsonException or NullReferenceException)
         {
             throw new InputException(file, null, null, "a value has the wrong type or shape: " + e.Message,
                 "compare the file with one the tool wrote, or re-download it", e);
