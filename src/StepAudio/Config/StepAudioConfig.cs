@@ -68,6 +68,11 @@ public sealed class LlmModelConfig
     /// weights) or <c>step-audio-editx</c> (the real shapes).
     /// </summary>
     public string? Preset { get; set; }
+    /// <summary>
+    /// SentencePiece <c>tokenizer.model</c> for the text side; default: <c>tokenizer.model</c> in <see cref="ModelPath"/>.
+    /// The tiny preset ships its own (<c>configs/tiny-tokenizer.model</c>).
+    /// </summary>
+    [ConfigPath] public string? TokenizerPath { get; set; }
     /// <summary>Whether LoRA adapters are injected (the fork's <c>lora</c>).</summary>
     public bool Lora { get; set; } = true;
     public int LoraR { get; set; } = 8;
