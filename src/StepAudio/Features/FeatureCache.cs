@@ -14,9 +14,11 @@ namespace StepAudio.Features;
 /// version and a sha256 of every tensor's bytes. Entries are written to a temporary file and renamed, so concurrent
 /// writers leave one whole file. A truncated, unparsable or checksum-failing entry (<see cref="FeatureCacheEventKind.Corrupt"/>)
 /// or one from other parameters or another format version (<see cref="FeatureCacheEventKind.Stale"/>) is reported
-/// through <see cref="Reported"/> and rebuilt, never used.
+/// through <see cref="Reported"/> and rebuilt, never used. Audio tokens and speaker embeddings made by an
+/// <see cref="Tokenizers.IAudioTokenizer"/> / <see cref="Tokenizers.ISpeakerEncoder"/> live in their own entries,
+/// keyed by the clip's key and the model's identity (FeatureCache.Tokens.cs).
 /// </summary>
-public sealed class FeatureCache : IDisposable
+public sealed partial class FeatureCache : IDisposable
 {
     const string MelSlot = "mel", TokensSlot = "audio_tokens", SpeakerSlot = "speaker_embedding";
     const string Meta = "stepaudio.";
@@ -201,19 +203,23 @@ public sealed class FeatureCache : IDisposable
 
     object LockFor(string key) => locks.GetOrAdd(key, _ => new object());
 
-    void Report(FeatureCacheEventKind kind, string wavPath, string entry, string? reason) =>
-        Reported?.Invoke(new FeatureCacheEvent(kind, wavPath, entry, reason));
+    void Report(FeatureCacheEventKind kind, string wavPath, string entry, string? reason, string slot = MelSlot) =>
+        Reported?.Invoke(new FeatureCacheEvent(kind, wavPath, entry, reason, slot));
 
     /// <inheritdoc />
     public void Dispose() => extractor.Dispose();
 }
 
-/// <summary>One feature-cache report: what happened, to which clip and entry file, and why.</summary>
-public sealed record FeatureCacheEvent(FeatureCacheEventKind Kind, string AudioPath, string EntryPath, string? Reason = null)
+/// <summary>
+/// One feature-cache report: what happened, to which clip and entry file, and why. <see cref="Slot"/> says which kind
+/// of entry: <c>mel</c> (the clip's feature entry), <c>audio_tokens</c> or <c>speaker_embedding</c> (per-model entries).
+/// </summary>
+public sealed record FeatureCacheEvent(FeatureCacheEventKind Kind, string AudioPath, string EntryPath, string? Reason = null,
+    string Slot = "mel")
 {
     /// <inheritdoc />
     public override string ToString() =>
-        $"feature cache {Kind.ToString().ToLowerInvariant()}: {AudioPath} ({EntryPath}){(Reason is null ? "" : ": " + Reason)}";
+        $"feature cache {(Slot == "mel" ? "" : Slot + " ")}{Kind.ToString().ToLowerInvariant()}: {AudioPath} ({EntryPath}){(Reason is null ? "" : ": " + Reason)}";
 }
 
 /// <summary>What happened to one feature-cache entry.</summary>
