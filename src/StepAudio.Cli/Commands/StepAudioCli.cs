@@ -25,6 +25,7 @@ public static class StepAudioCli
                      CheckCommand.Create(),
                      SystemCommand.Create(),
                      PrepareCommand.Create(),
+                     FinetuneCommand.Create(),
                      ValidateDataCommand.Create(),
                      MakeManifestCommand.Create(),
                      BenchFeaturesCommand.Create(),

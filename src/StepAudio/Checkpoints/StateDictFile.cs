@@ -40,8 +40,10 @@ public static class StateDictFile
             throw new InputException(path, null, null, $"cannot be read as a PyTorch state dict ({e.Message})",
                 "save a plain state dict: torch.save(model.state_dict(), p)", e);
         }
-        var result = new Dictionary<string, Tensor>(table.Count);
-        foreach (DictionaryEntry entry in table)
+        // A training checkpoint ({"model_state_dict": ..., "epoch": ...}, the fork's and ours) holds the weights one level down.
+        IDictionary weights = table.ContainsKey("model_state_dict") && table["model_state_dict"] is IDictionary inner ? inner : table;
+        var result = new Dictionary<string, Tensor>(weights.Count);
+        foreach (DictionaryEntry entry in weights)
         {
             var key = entry.Key.ToString()!;
             if (entry.Value is not Tensor t)

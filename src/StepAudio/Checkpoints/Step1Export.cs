@@ -74,9 +74,12 @@ public static class Step1Export
         string? baseModel = null)
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        using var scope = NewDisposeScope();
         var stateDict = new Hashtable();
+        // A copy with storage of its own: a parameter may be a view into an optimizer's flat buffer (ContiguousAdamW),
+        // and the pickler would write the view's offset into that whole buffer with only the view's bytes.
         foreach (var (name, t) in PeftAdapter.LoraTensors(model))
-            stateDict[PeftAdapter.LiveKey(name)] = t.detach().cpu();
+            stateDict[PeftAdapter.LiveKey(name)] = t.detach().cpu().clone();
         if (stateDict.Count == 0) throw new InvalidOperationException("the model has no LoRA adapters to save");
         var root = new Hashtable { ["model_state_dict"] = stateDict };
         if (epoch is { } e) root["epoch"] = e;

@@ -64,6 +64,13 @@ public static partial class ConfigValidator
         Check(c, "optim.weight_decay", o.WeightDecay >= 0 && o.WeightDecay < 1, $"must be in [0, 1), got {o.WeightDecay}", "AdamW usually uses 0.01");
         Check(c, "optim.grad_clip", o.GradClip > 0, $"must be > 0, got {o.GradClip}", "the default is 5.0");
         Check(c, "optim.accum_grad", o.AccumGrad >= 1, $"must be ≥ 1, got {o.AccumGrad}", "1 means no accumulation");
+        Check(c, "optim.scheduler", o.Scheduler is "constant" or "cosine", $"unknown scheduler '{o.Scheduler}'", "use constant or cosine");
+        Check(c, "optim.min_lr_ratio", o.MinLrRatio is >= 0 and <= 1, $"must be in [0, 1], got {o.MinLrRatio}", "0.1 decays to a tenth");
+        Check(c, "optim.ema_decay", o.EmaDecay is >= 0 and < 1, $"must be in [0, 1), got {o.EmaDecay}", "0 disables EMA; 0.999 is typical");
+        Check(c, "num_threads", c.NumThreads >= 0, $"must be ≥ 0, got {c.NumThreads}", "0 uses LibTorch's default");
+        Check(c, "save.state_interval", c.Save.StateInterval >= 0, $"must be ≥ 0, got {c.Save.StateInterval}", "0 saves last/ at epoch ends only");
+        Check(c, "save.sample_interval", c.Save.SampleInterval >= 0, $"must be ≥ 0, got {c.Save.SampleInterval}", "0 disables samples");
+        Check(c, "save.sample_count", c.Save.SampleCount >= 0, $"must be ≥ 0, got {c.Save.SampleCount}", "use a few records");
         Check(c, "loss.llm_weight", c.Loss.LlmWeight >= 0, $"must be ≥ 0, got {c.Loss.LlmWeight}", "the default is 0.4");
         Check(c, "loss.flow_weight", c.Loss.FlowWeight >= 0, $"must be ≥ 0, got {c.Loss.FlowWeight}", "the default is 0.6");
         Check(c, "loss.flow_weight", c.Loss.LlmWeight + c.Loss.FlowWeight > 0, "llm_weight and flow_weight are both 0",

@@ -30,6 +30,8 @@ public sealed class StepAudioConfig
     public int ValInterval { get; set; } = 1;
     /// <summary>The fork's overall epoch cap (its stages use <see cref="Stage"/>); kept for compatibility.</summary>
     public int MaxEpoch { get; set; } = 50;
+    /// <summary>CPU threads for LibTorch (0 = LibTorch's default, one per core). Tiny models often run faster on 1.</summary>
+    public int NumThreads { get; set; }
 
     public ModelConfig Model { get; set; } = new();
     public DataConfig Data { get; set; } = new();
@@ -130,6 +132,8 @@ public sealed class DataConfig
     public int NumWorkers { get; set; } = 2;
     public int ShuffleSize { get; set; } = 1000;
     public int SortSize { get; set; } = 500;
+    /// <summary>Batches of similar lengths (sorted, cut, batch order shuffled per epoch); false keeps manifest order within shuffled batches.</summary>
+    public bool Bucketing { get; set; } = true;
     public bool UseSpkEmbedding { get; set; }
     /// <summary>The fork's parquet list names; accepted and reported, not used.</summary>
     [ConfigPath] public string? TrainData { get; set; }
@@ -156,6 +160,12 @@ public sealed class OptimConfig
     public double WeightDecay { get; set; } = 0.01;
     public double GradClip { get; set; } = 5.0;
     public int AccumGrad { get; set; } = 4;
+    /// <summary>After warm-up: <c>constant</c> (the fork's WarmupLR) or <c>cosine</c> decay to <see cref="MinLrRatio"/> × lr at the stage's end.</summary>
+    public string Scheduler { get; set; } = "constant";
+    /// <summary>Floor of the cosine schedule as a fraction of the stage's lr.</summary>
+    public double MinLrRatio { get; set; } = 0.1;
+    /// <summary>Exponential moving average of the trainable weights (0 = off, e.g. 0.999); validation and checkpoints then use the average.</summary>
+    public double EmaDecay { get; set; }
 }
 
 /// <summary><c>loss:</c> weights of the joint stage.</summary>
@@ -181,6 +191,12 @@ public sealed class SaveConfig
     public bool SaveBest { get; set; } = true;
     /// <summary>Epochs between <c>*_epoch_N.pt</c> checkpoints (0 = none).</summary>
     public int SaveInterval { get; set; } = 5;
+    /// <summary>Steps between saves of the resumable state in <c>last/</c> besides every epoch's end (0 = epoch ends only).</summary>
+    public int StateInterval { get; set; } = 100;
+    /// <summary>Epochs between audio samples (validation records cloned to WAV and mel in the run folder; 0 = off).</summary>
+    public int SampleInterval { get; set; }
+    /// <summary>Validation records cloned at each sample epoch.</summary>
+    public int SampleCount { get; set; } = 2;
 }
 
 /// <summary>Marks a string property as a path resolved against the config file's folder.</summary>

@@ -1,0 +1,92 @@
+using System.CommandLine;
+using StepAudio.Config;
+using StepAudio.Training;
+
+namespace StepAudio.Cli.Commands;
+
+/// <summary>
+/// <c>stepaudio finetune [--config F] [--mode M] [--output DIR] [--resume] [--init-from CKPT]</c>: the staged trainer.
+/// No <c>--config</c> trains the embedded default (<c>configs/tiny.yaml</c> and <c>data-samples/</c>).
+/// </summary>
+public static class FinetuneCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<FileInfo?>("--config") { Description = "YAML config (default: the embedded default, configs/tiny.yaml)" };
+        var mode = new Option<string?>("--mode") { Description = "flow | llm | both (default: the config's train_mode)" };
+        mode.AcceptOnlyFromAmong("flow", "llm", "both");
+        var output = new Option<DirectoryInfo?>("--output") { Description = "run folder (default: a new run-NNN under save.ckpt_dir)" };
+        var resume = new Option<bool>("--resume") { Description = "continue the run in --output (or the newest under save.ckpt_dir) from last/" };
+        var allowChanges = new Option<bool>("--allow-changes") { Description = "resume even if the config or manifests changed" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "replace the run already in --output" };
+        var initFrom = new Option<string[]>("--init-from") { Description = "start from the weights of llm_*.pt / flow_*.pt / a run folder (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var noTensorBoard = new Option<bool>("--no-tensorboard") { Description = "do not write TensorBoard event files" };
+        var command = new Command("finetune", "Fine-tune: stage 1 LLM LoRA, stage 2 flow decoder, stage 3 both (by --mode / train_mode)");
+        foreach (var o in new Option[] { config, mode, output, resume, allowChanges, overwrite, initFrom, noTensorBoard }) command.Options.Add(o);
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            var cfg = ConfigLoader.Load(parse.GetValue(config)?.FullName ?? DefaultConfig.Locate());
+            var options = new TrainerOptions
+            {
+                Mode = parse.GetValue(mode) is { } m ? Enum.Parse<TrainMode>(m, ignoreCase: true) : null,
+                Folder = new RunFolderOptions
+                {
+                    Output = parse.GetValue(output)?.FullName, Resume = parse.GetValue(resume),
+                    AllowChanges = parse.GetValue(allowChanges), Overwrite = parse.GetValue(overwrite),
+                },
+                InitFrom = parse.GetValue(initFrom) ?? [],
+                TensorBoard = !parse.GetValue(noTensorBoard),
+            };
+            if (options.Folder.Resume && options.InitFrom.Count > 0)
+                throw new InputException("--init-from", null, null, "cannot be combined with --resume", "a resumed run continues from its own last/ state");
+            var trainer = new Trainer(cfg, options);
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                if (cancel.IsCancellationRequested) return;   // a second Ctrl-C ends the process at once
+                e.Cancel = true;
+                cancel.Cancel();
+                Console.Error.WriteLine("stopping after this step; saving last/ (Ctrl-C again to kill)");
+            };
+            Console.CancelKeyPress += onCancel;
+            try
+            {
+                var summary = TrainingProgress.Run(trainer, cancel.Token);
+                Console.WriteLine(SummaryText(summary));
+                return StepAudioCli.Success;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+        }));
+        return command;
+    }
+
+    static string SummaryText(TrainingSummary s)
+    {
+        var lines = new List<string> { s.Cancelled ? $"stopped: resume with --resume --output {s.RunDirectory}" : $"done: {s.RunDirectory}" };
+        if (s.Step0LlmLoss is { } l0) lines.Add($"  llm  val loss {l0:F4} at step 0 → best {s.BestLlmLoss:F4} ({s.BestLlmCheckpoint})");
+        if (s.Step0FlowLoss is { } f0) lines.Add($"  flow val loss {f0:F4} at step 0 → best {s.BestFlowLoss:F4} ({s.BestFlowCheckpoint})");
+        foreach (var st in s.Stages)
+            lines.Add($"  stage {(int)st.Stage}: {st.Steps} steps in {st.Seconds:F1} s" +
+                      (st.Stage == TrainingStage.Joint ? $", joint val {st.StartJointLoss:F4} → {st.EndJointLoss:F4}" : ""));
+        return string.Join(Environment.NewLine, lines);
+    }
+}
+
+/// <summary>Finds the embedded default config: <c>configs/tiny.yaml</c> above the working folder or the program.</summary>
+public static class DefaultConfig
+{
+    public static string Locate()
+    {
+        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+            for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "configs", "tiny.yaml");
+                if (File.Exists(candidate)) return candidate;
+            }
+        throw new InputException("--config", null, null, "not given, and no configs/tiny.yaml (the embedded default) was found above this folder",
+            "run from the StepAudioNotebooks checkout, or pass --config");
+    }
+}

@@ -1,0 +1,120 @@
+using StepAudio.Checkpoints;
+using StepAudio.Config;
+using StepAudio.Flow;
+using StepAudio.Llm;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace StepAudio.Training;
+
+/// <summary>
+/// The models a run trains, built from the config: the Step1 LLM (a preset with seeded random weights, or the Hugging
+/// Face folder of <c>model.llm.model_path</c>) with LoRA injected and its text tokenizer, and the flow (preset or
+/// <c>model.flow.model_path/flow.pt</c>) with its encoder frozen. A model the run does not need is not built.
+/// </summary>
+public sealed class TrainingModels : IDisposable
+{
+    /// <summary>The LLM with LoRA (null when it takes no part).</summary>
+    public Step1ForCausalLM? Llm { get; private init; }
+    /// <summary>The LoRA settings.</summary>
+    public LoraConfig? Lora { get; private init; }
+    /// <summary>Prompt builder over the text tokenizer.</summary>
+    public Step1PromptBuilder? Prompts { get; private init; }
+    /// <summary>The text tokenizer file.</summary>
+    public string? TokenizerPath { get; private init; }
+    /// <summary>The flow (null when it takes no part).</summary>
+    public CausalMaskedDiffWithXvec? Flow { get; private init; }
+    /// <summary>The LoRA parameters.</summary>
+    public IReadOnlyList<(string Name, Parameter Parameter)> LlmTrainable { get; private init; } = [];
+    /// <summary>The flow decoder's parameters (and the speaker projection when it trains).</summary>
+    public IReadOnlyList<(string Name, Parameter Parameter)> FlowTrainable { get; private init; } = [];
+    /// <summary>What the base weights are: a folder, or <c>preset tiny (seed 42)</c>.</summary>
+    public string LlmBase { get; private init; } = "";
+    /// <summary>What the flow's base weights are.</summary>
+    public string FlowBase { get; private init; } = "";
+
+    /// <summary>Builds what <paramref name="llm"/>/<paramref name="flow"/> ask for.</summary>
+    public static TrainingModels Build(StepAudioConfig config, bool llm, bool flow)
+    {
+        Step1ForCausalLM? lm = null;
+        CausalMaskedDiffWithXvec? fm = null;
+        try
+        {
+            LoraConfig? lora = null;
+            Step1PromptBuilder? prompts = null;
+            string? tokenizerPath = null;
+            string llmBase = "", flowBase = "";
+            var llmTrainable = new List<(string, Parameter)>();
+            var flowTrainable = new List<(string, Parameter)>();
+            if (llm)
+            {
+                (lm, llmBase) = BuildLlm(config);
+                var c = config.Model.Llm;
+                lora = new LoraConfig { R = c.LoraR, Alpha = c.LoraAlpha, Dropout = c.LoraDropout, TargetModules = c.LoraTargetModules.ToArray() }
+                    .Validate(config.SourcePath ?? "config");
+                Step1Lora.Inject(lm, lora);
+                llmTrainable.AddRange(lm.named_parameters().Where(p => p.parameter.requires_grad));
+                tokenizerPath = c.TokenizerPath ?? (c.ModelPath is { } mp ? Path.Combine(mp, "tokenizer.model")
+                    : throw config.Error("model.llm.tokenizer_path", "is not set and there is no model_path to take tokenizer.model from",
+                        "set model.llm.tokenizer_path (the tiny preset ships configs/tiny-tokenizer.model)"));
+                var tokenizer = Step1TextTokenizer.Load(tokenizerPath);
+                if (tokenizer.AudioTokenOffset != lm.Config.AudioTokenOffset)
+                    throw config.Error("model.llm.tokenizer_path",
+                        $"{tokenizerPath} puts <audio_0> at id {tokenizer.AudioTokenOffset?.ToString() ?? "(none)"}, the model expects {lm.Config.AudioTokenOffset}",
+                        "use the tokenizer that belongs to the model");
+                prompts = new Step1PromptBuilder(tokenizer, lm.Config.BosTokenId, 4, lm.Config.EosTokenId);
+            }
+            if (flow)
+            {
+                (fm, flowBase) = BuildFlow(config);
+                var trainable = fm.FreezeEncoder(config.Model.Flow.TrainSpeakerProjection);
+                if (!config.Model.Flow.FreezeEncoder)
+                    foreach (var p in fm.parameters()) p.requires_grad = true;
+                flowTrainable.AddRange(fm.named_parameters().Where(p => p.parameter.requires_grad));
+            }
+            return new TrainingModels
+            {
+                Llm = lm, Lora = lora, Prompts = prompts, TokenizerPath = tokenizerPath, Flow = fm,
+                LlmTrainable = llmTrainable, FlowTrainable = flowTrainable, LlmBase = llmBase, FlowBase = flowBase,
+            };
+        }
+        catch
+        {
+            lm?.Dispose();
+            fm?.Dispose();
+            throw;
+        }
+    }
+
+    static (Step1ForCausalLM, string) BuildLlm(StepAudioConfig config)
+    {
+        var c = config.Model.Llm;
+        if (c.ModelPath is { } path) return (Step1Checkpoint.Load(path).Model, path);
+        var preset = c.Preset ?? throw config.Error("model.llm", "has neither model_path nor preset", "set one of them");
+        torch.manual_seed(LengthBatcher.HashCode32(config.Seed, 11));
+        return (new Step1ForCausalLM(Step1Config.Preset(preset)), $"preset {preset} (random weights, seed {config.Seed})");
+    }
+
+    static (CausalMaskedDiffWithXvec, string) BuildFlow(StepAudioConfig config)
+    {
+        var c = config.Model.Flow;
+        if (c.ModelPath is { } path)
+        {
+            var model = new CausalMaskedDiffWithXvec(FlowConfig.StepAudioEditX);
+            var file = Path.Combine(path, "flow.pt");
+            FlowCheckpoint.Load(model, File.Exists(file) ? file : Path.Combine(path, "flow.safetensors"));
+            return (model, path);
+        }
+        var preset = c.Preset ?? throw config.Error("model.flow", "has neither model_path nor preset", "set one of them");
+        torch.manual_seed(LengthBatcher.HashCode32(config.Seed, 12));
+        return (new CausalMaskedDiffWithXvec(FlowConfig.Preset(preset)), $"preset {preset} (random weights, seed {config.Seed})");
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Llm?.Dispose();
+        Flow?.Dispose();
+    }
+}
