@@ -4,7 +4,7 @@ namespace StepAudio.Tests.Integration;
 
 /// <summary>A checkpoint written by Python's own torch.save (bf16, int64, fp16, bool, a strided view) inspects right.</summary>
 [Trait("Tier", "Integration")]
-public class TorchSavedCheckpointInspectTests
+public class TorchSavedCheckpointInfoTests
 {
     [Fact]
     public void MixedDtypeTorchSaveCheckpoint()
