@@ -24,6 +24,7 @@ public static class StepAudioCli
                  {
                      CheckCommand.Create(),
                      SystemCommand.Create(),
+                     InspectCommand.Create(),
                      PrepareCommand.Create(),
                      FinetuneCommand.Create(),
                      ValidateDataCommand.Create(),
