@@ -68,7 +68,7 @@ public static class Step1LoraBench
             Tensor? loss;
             optimizer.zero_grad();
             // The forward opens the oneDNN product scope itself; the backward's bf16 products need it too.
-            using (CpuConvolutionGuard.OneDnnProductsFor(model.lm_head.weight!))
+            using (CpuConvolutionGuard.OneDnnProductsFor(model.LmHeadWeight))
             {
                 var (_, loss0) = model.forward(ids, labels);
                 loss0.backward();

@@ -33,7 +33,7 @@ public sealed record LoraConfig
 
     /// <summary>Every module name LoRA can target in Step1.</summary>
     public static IReadOnlyList<string> KnownTargets { get; } =
-        new[] { "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj" };
+        new[] { "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj", "lm_head" };
 
     /// <summary>Throws on a rank, alpha, dropout or target Step1 cannot use.</summary>
     public LoraConfig Validate(string source = "LoraConfig")
@@ -158,7 +158,8 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
 public static class Step1Lora
 {
     /// <summary>
-    /// Replaces the target projections of all layers with <see cref="LoraLinear"/> (sharing the base weights) and
+    /// Replaces the target projections of all layers (and <c>lm_head</c> when targeted, as PEFT allows) with
+    /// <see cref="LoraLinear"/> (sharing the base weights) and
     /// freezes everything but <c>lora_A</c>/<c>lora_B</c>. Returns the adapters by module path.
     /// </summary>
     public static IReadOnlyDictionary<string, LoraLinear> Inject(Step1ForCausalLM model, LoraConfig config)
@@ -169,7 +170,7 @@ public static class Step1Lora
         for (int i = 0; i < model.model.layers.Count; i++)
         {
             var layer = model.model.layers[i];
-            foreach (var target in config.TargetModules)
+            foreach (var target in config.TargetModules.Where(t => t != "lm_head"))
             {
                 bool attn = target is "q_proj" or "k_proj" or "v_proj" or "o_proj";
                 var current = attn ? layer.self_attn.Projection(target) : layer.mlp.Projection(target);
@@ -180,6 +181,13 @@ public static class Step1Lora
                 else layer.mlp.ReplaceProjection(target, lora);
                 result[$"model.layers.{i}.{(attn ? "self_attn" : "mlp")}.{target}"] = lora;
             }
+        }
+        if (config.TargetModules.Contains("lm_head"))
+        {
+            if (model.lm_head is not Linear head) throw new InvalidOperationException("lm_head is not a plain linear layer");
+            var lora = new LoraLinear(head.weight!, config);
+            model.ReplaceLmHead(lora);
+            result["lm_head"] = lora;
         }
         foreach (var (name, p) in model.named_parameters())
             p.requires_grad = IsLoraParameter(name);

@@ -571,9 +571,25 @@ public sealed class Step1ForCausalLM : nn.Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006 // PyTorch field names keep state-dict keys equal to upstream's.
     public Step1Model model;
-    /// <summary>Output projection [hidden → vocab], not tied to the embedding.</summary>
-    public Linear lm_head;
+    /// <summary>Output projection [hidden → vocab], not tied to the embedding (a <see cref="LoraLinear"/> when LoRA targets it).</summary>
+    public Module<Tensor, Tensor> lm_head;
 #pragma warning restore IDE1006
+
+    /// <summary>The output projection's weight [vocab, hidden], whether or not LoRA wraps it.</summary>
+    public Parameter LmHeadWeight => lm_head switch
+    {
+        Linear l => l.weight!,
+        LoraLinear l => l.weight,
+        _ => throw new InvalidOperationException("lm_head is neither a Linear nor a LoraLinear"),
+    };
+
+    /// <summary>Replaces the output projection (LoRA injection); the state-dict name stays <c>lm_head.weight</c>.</summary>
+    public void ReplaceLmHead(Module<Tensor, Tensor> module)
+    {
+        register_module(nameof(lm_head), null!);
+        register_module(nameof(lm_head), module);
+        lm_head = module;
+    }
 
     /// <summary>The configuration this was built from.</summary>
     public Step1Config Config => model.Config;

@@ -85,7 +85,7 @@ public static class Step1Generator
         var generated = new List<long>();
         if (limit <= 0) return new Step1GenerationResult(Array.Empty<long>(), false);
         model.eval();
-        var device = model.lm_head.weight!.device;
+        var device = model.LmHeadWeight.device;
         using var generator = options.Seed is { } seed ? new Generator((ulong)seed, device) : null;
         using var cache = new Step1KvCache(model.Config.NumHiddenLayers);
         using var _ = no_grad();

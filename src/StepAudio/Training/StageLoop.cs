@@ -282,7 +282,7 @@ sealed class StageLoop(StepAudioConfig config, RunFolder run, TrainingInputs dat
             {
                 m.eval();
                 double sum = 0, count = 0;
-                using var products = CpuConvolutionGuard.OneDnnProductsFor(m.lm_head.weight!);
+                using var products = CpuConvolutionGuard.OneDnnProductsFor(m.LmHeadWeight);
                 foreach (var b in BuildBatches(TrainingStage.Llm, val, shuffleable: false))
                 {
                     using var scope = NewDisposeScope();

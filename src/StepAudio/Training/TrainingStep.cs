@@ -37,7 +37,7 @@ public static class TrainingStep
         double frames = flowIndex.Sum(b => b.Sum(c => (double)split.Flow[c].ValidFrames));
         double wl = stage == TrainingStage.Joint ? weights.LlmWeight : 1, wf = stage == TrainingStage.Joint ? weights.FlowWeight : 1;
         double llmLoss = 0, flowLoss = 0;
-        using (models.Llm is { } m ? CpuConvolutionGuard.OneDnnProductsFor(m.lm_head.weight!) : null)
+        using (models.Llm is { } m ? CpuConvolutionGuard.OneDnnProductsFor(m.LmHeadWeight) : null)
         {
             for (int b = 0; b < window.Count; b++)
             {

@@ -30,7 +30,7 @@ public class GenerationTests
     {
         using var scope = NewDisposeScope();
         using var model = TinyStep1.Create();
-        using (no_grad()) model.lm_head.weight!.zero_();   // all logits equal: greedy picks id 0
+        using (no_grad()) model.LmHeadWeight.zero_();   // all logits equal: greedy picks id 0
         var result = Step1Generator.Generate(model, new[] { 1, 4 }, Step1GenerationOptions.Greedy with { EosTokenId = 0 });
         Assert.True(result.StoppedAtEos);
         Assert.Empty(result.Tokens);
@@ -53,7 +53,7 @@ public class GenerationTests
         Assert.True(shortSeq.isfinite().all().item<bool>());
         // Greedy with the processor never emits the same token three times in a row.
         using var model = TinyStep1.Create();
-        using (no_grad()) model.lm_head.weight!.zero_();
+        using (no_grad()) model.LmHeadWeight.zero_();
         var r = Step1Generator.Generate(model, Enumerable.Range(1, 10).ToArray(), Step1GenerationOptions.Greedy with { MaxNewTokens = 6, EosTokenId = -1 });
         Assert.Equal(new long[] { 0, 0 }, r.Tokens[..2]);
         Assert.NotEqual(0, r.Tokens[2]);
