@@ -43,6 +43,7 @@ public static class TrainingFixture
         c.Stage.Stage2Epochs = 1;
         c.Stage.Stage3Epochs = 1;
         c.Save.SampleInterval = 0;
+        c.Save.SaveInterval = 1;
         c.NumThreads = 1;
         tweak?.Invoke(c);
         return c;
