@@ -4,7 +4,7 @@ namespace StepAudio.Cli.Commands;
 public static class CliErrors
 {
     /// <summary>Runs <paramref name="body"/>; an <see cref="InputException"/> prints its message and returns <see cref="StepAudioCli.BadInput"/>.</summary>
-    public static int Run(Func<int> body)
+    public static int Run(Func<int> body, bool generationFailed = false)
     {
         try
         {
@@ -15,5 +15,19 @@ public static class CliErrors
             Console.Error.WriteLine("error: " + e.Message);
             return StepAudioCli.BadInput;
         }
+        catch (InvalidOperationException e) when (generationFailed)
+        {
+            // Generation that produced nothing usable (e.g. an untrained model): a message, not a stack trace.
+            Console.Error.WriteLine("error: " + e.Message);
+            return StepAudioCli.BadInput;
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine("error: " + e.Message);
+            return StepAudioCli.Usage;
+        }
     }
 }
+
+/// <summary>A combination of options the parser cannot check (e.g. one option required by another's value): exit 2.</summary>
+public sealed class UsageException(string message) : Exception(message);

@@ -38,7 +38,7 @@ public static class FinetuneCommand
                 TensorBoard = !parse.GetValue(noTensorBoard),
             };
             if (options.Folder.Resume && options.InitFrom.Count > 0)
-                throw new InputException("--init-from", null, null, "cannot be combined with --resume", "a resumed run continues from its own last/ state");
+                throw new UsageException("--init-from cannot be combined with --resume (a resumed run continues from its own last/ state)");
             var trainer = new Trainer(cfg, options);
             using var cancel = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) =>

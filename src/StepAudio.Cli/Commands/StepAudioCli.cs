@@ -27,6 +27,8 @@ public static class StepAudioCli
                      InspectCommand.Create(),
                      PrepareCommand.Create(),
                      FinetuneCommand.Create(),
+                     CloneCommand.Create(),
+                     EditCommand.Create(),
                      ValidateDataCommand.Create(),
                      MakeManifestCommand.Create(),
                      BenchFeaturesCommand.Create(),

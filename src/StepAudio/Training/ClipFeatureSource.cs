@@ -17,6 +17,9 @@ public interface IClipFeatureSource
     /// <summary>The mixed token stream (0..5119).</summary>
     int[] Tokens(string wavPath);
 
+    /// <summary>The mixed tokens of the clip as a prompt: after upstream's prompt preprocessing (<see cref="PromptTokenizer"/>).</summary>
+    int[] PromptTokens(string wavPath);
+
     /// <summary>The speaker embedding.</summary>
     float[] Embedding(string wavPath);
 
@@ -28,9 +31,11 @@ public interface IClipFeatureSource
 /// <see cref="IClipFeatureSource"/> over a <see cref="FeatureCache"/> and a tokenizer/speaker-encoder pair. Results
 /// are memoised for the run, so a clip is looked up (and its file hashed) once per run, not once per epoch.
 /// </summary>
-public sealed class CachedClipFeatures(FeatureCache cache, IAudioTokenizer tokenizer, ISpeakerEncoder speaker) : IClipFeatureSource
+public sealed class CachedClipFeatures(FeatureCache cache, IAudioTokenizer tokenizer, ISpeakerEncoder speaker) : IClipFeatureSource, IDisposable
 {
+    readonly PromptTokenizer promptTokenizer = new(tokenizer);
     readonly Dictionary<string, int[]> tokens = new();
+    readonly Dictionary<string, int[]> promptTokens = new();
     readonly Dictionary<string, float[]> embeddings = new();
 
     /// <inheritdoc />
@@ -50,6 +55,17 @@ public sealed class CachedClipFeatures(FeatureCache cache, IAudioTokenizer token
             tokens[wavPath] = t = cache.GetAudioTokens(wavPath, tokenizer);
         return t;
     }
+
+    /// <inheritdoc />
+    public int[] PromptTokens(string wavPath)
+    {
+        if (!promptTokens.TryGetValue(wavPath, out var t))
+            promptTokens[wavPath] = t = cache.GetAudioTokens(wavPath, promptTokenizer);
+        return t;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => promptTokenizer.Dispose();
 
     /// <inheritdoc />
     public float[] Embedding(string wavPath)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using StepAudio.Config;
+using StepAudio.Data;
 using StepAudio.Platform;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -20,6 +21,12 @@ sealed class StageLoop(StepAudioConfig config, RunFolder run, TrainingInputs dat
     double? lastLlmVal, lastFlowVal;
 
     public TrainingSummary Run(TrainerPosition? position, string? stateDir)
+    {
+        try { return RunStages(position, stateDir); }
+        finally { tts?.Dispose(); }
+    }
+
+    TrainingSummary RunStages(TrainerPosition? position, string? stateDir)
     {
         if (position is null)
         {
@@ -244,11 +251,55 @@ sealed class StageLoop(StepAudioConfig config, RunFolder run, TrainingInputs dat
                 }
             }
         }
+        if (config.Save.SampleInterval > 0 && epoch % config.Save.SampleInterval == 0) Samples(epoch, globalStep);
         if (config.Save.SaveInterval > 0 && epoch % config.Save.SaveInterval == 0)
         {
             if (trainsLlm) SaveLlm($"llm_epoch_{epoch}", "epoch", epoch, globalStep);
             if (trainsFlow) SaveFlow($"flow_epoch_{epoch}", "epoch", epoch, globalStep);
         }
+    }
+
+    Inference.StepAudioTts? tts;
+
+    /// <summary>
+    /// Clones the first <c>save.sample_count</c> validation records with the current weights (fixed seed, so epochs
+    /// compare) and writes each WAV and mel under <c>samples/epoch_NNN/</c>.
+    /// </summary>
+    void Samples(int epoch, long step)
+    {
+        if (models.Llm is null || models.Flow is null)
+        {
+            events.Publish(new TrainingMessage("info", "audio samples need both the LLM and the flow; this run trains one of them"));
+            return;
+        }
+        tts ??= new Inference.StepAudioTts(models, data.FrontEnd, Vocoder.VocoderFactory.Create(config), config.Model.Flow.NTimesteps);
+        var dir = Path.Combine(run.Samples, $"epoch_{epoch:D3}");
+        Directory.CreateDirectory(dir);
+        foreach (var (item, index) in data.Val.Llm.Take(config.Save.SampleCount).Select((x, i) => (x, i)))
+        {
+            var r = item.Record;
+            var name = $"{index:D2}_{Path.GetFileNameWithoutExtension(r.TargetAudioPath)}";
+            try
+            {
+                var options = new Inference.TtsOptions { Seed = config.Seed, MaxSeconds = Math.Max(2, 1.5 * item.TargetTokens / (125 / 3.0)) };
+                var result = r.EditType is Data.EditType.Clone or Data.EditType.Pronunciation
+                    ? tts.Clone(r.PromptAudioPath, r.PromptText ?? "", r.TargetText ?? "", options)
+                    : tts.Edit(r.PromptAudioPath, r.PromptText ?? "", r.EditType.ToManifestName(), r.EditInfo,
+                        r.EditType == Data.EditType.Paralinguistic ? r.TargetText : null, 1, options);
+                var wav = Path.Combine(dir, name + ".wav");
+                var mel = Path.Combine(dir, name + ".mel.safetensors");
+                AtomicFile.Write(wav, tmp => Audio.WavFile.Write(tmp, result.Audio));
+                using (var m = tensor(result.Mel))
+                    Checkpoints.SafetensorsFile.Save(mel, new[] { KeyValuePair.Create("mel", m) });
+                events.Publish(new SampleGenerated(epoch, step, name, wav, mel, r.TargetText ?? ""));
+            }
+            catch (InvalidOperationException e)
+            {
+                events.Publish(new TrainingMessage("warning", $"sample {name}: {e.Message}"));
+            }
+        }
+        models.Llm.train();
+        models.Flow.train();
     }
 
     string SaveLlm(string name, string kind, int epoch, long step)

@@ -127,7 +127,7 @@ public sealed class TrainingDataBuilder(StepAudioConfig config, IClipFeatureSour
     public Step1PromptRecord PromptRecord(ManifestRecord r, int[] targetTokens)
     {
         if (prompts is null || llmConfig is null) throw new InvalidOperationException("the LLM is not part of this run");
-        var promptTokens = r.PromptAudioTokens?.ToArray() ?? features.Tokens(r.PromptAudioPath);
+        var promptTokens = r.PromptAudioTokens?.ToArray() ?? features.PromptTokens(r.PromptAudioPath);
         var kind = r.EditType.ToManifestName();
         string speaker = kind is "clone" or "pronunciation" ? SpeakerName(r) : "";
         return new Step1PromptRecord(kind, r.PromptText, r.TargetText, r.EditInfo, promptTokens, targetTokens, speaker);

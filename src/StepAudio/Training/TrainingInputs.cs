@@ -11,10 +11,13 @@ namespace StepAudio.Training;
 /// </summary>
 public sealed class TrainingInputs : IDisposable
 {
-    TrainingInputs(TrainingModels models, TrainingSplit train, TrainingSplit val, string frontEnd)
+    TrainingInputs(TrainingModels models, TrainingSplit train, TrainingSplit val, Tokenizers.AudioFrontEnd frontEnd, string identity)
     {
-        Models = models; Train = train; Val = val; FrontEndIdentity = frontEnd;
+        Models = models; Train = train; Val = val; FrontEnd = frontEnd; FrontEndIdentity = identity;
     }
+
+    /// <summary>The audio tokenizer and speaker encoder (audio samples during training tokenize new prompts).</summary>
+    public Tokenizers.AudioFrontEnd FrontEnd { get; }
 
     /// <summary>The models.</summary>
     public TrainingModels Models { get; }
@@ -35,7 +38,7 @@ public sealed class TrainingInputs : IDisposable
                 "fix the listed records (stepaudio validate-data shows the same report)");
         using var cache = new FeatureCache(extraction.CacheDirectory);
         var frontEnd = Tokenizers.AudioFrontEnd.Create(config, cache);
-        var features = new CachedClipFeatures(cache, frontEnd.Tokenizer, frontEnd.SpeakerEncoder);
+        using var features = new CachedClipFeatures(cache, frontEnd.Tokenizer, frontEnd.SpeakerEncoder);
         var models = TrainingModels.Build(config, llm, flow);
         TrainingSplit? train = null;
         try
@@ -46,7 +49,7 @@ public sealed class TrainingInputs : IDisposable
             if ((llm && train.Llm.Count == 0) || (flow && train.Flow.Count == 0))
                 throw config.Error("data.filter", $"leaves no training example of {config.Data.TrainPath} ({train.Filtered.Count} filtered out)",
                     "widen data.filter (min_length/max_length in 10 ms frames, token_min/max_length in dual frames)");
-            return new TrainingInputs(models, train, val, features.Identity);
+            return new TrainingInputs(models, train, val, frontEnd, features.Identity);
         }
         catch
         {

@@ -1,0 +1,68 @@
+using System.CommandLine;
+using StepAudio.Audio;
+using StepAudio.Config;
+using StepAudio.Inference;
+
+namespace StepAudio.Cli.Commands;
+
+/// <summary>
+/// The model options <c>clone</c> and <c>edit</c> share: the config names the base models and tokenizers, a run folder
+/// or checkpoints the fine-tuned weights (neither: the base model), <c>--seed</c> the sampling, <c>--out</c> the WAV.
+/// </summary>
+public sealed class ModelOptions
+{
+    readonly Option<FileInfo?> config = new("--config") { Description = "YAML config (default: the embedded default, configs/tiny.yaml)" };
+    readonly Option<DirectoryInfo?> run = new("--run") { Description = "a finetune run folder: use its llm_best and flow_best" };
+    readonly Option<FileInfo?> llm = new("--llm-ckpt") { Description = "an llm_*.pt checkpoint (instead of --run)" };
+    readonly Option<FileInfo?> flow = new("--flow-ckpt") { Description = "a flow_*.pt checkpoint (instead of --run)" };
+    readonly Option<long?> seed = new("--seed") { Description = "seed of the LLM sampling and the flow noise" };
+    readonly Option<FileInfo> output = new("--out") { Description = "output WAV (24 kHz)", Required = true };
+
+    /// <summary>Adds the options to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { config, run, llm, flow, seed, output }) command.Options.Add(o);
+    }
+
+    /// <summary>Loads the models the parsed options name.</summary>
+    public StepAudioTts Load(ParseResult parse)
+    {
+        var runDir = parse.GetValue(run)?.FullName;
+        if (runDir != null && (parse.GetValue(llm) != null || parse.GetValue(flow) != null))
+            throw new UsageException("--run cannot be combined with --llm-ckpt/--flow-ckpt");
+        var cfg = ConfigLoader.Load(parse.GetValue(config)?.FullName ?? DefaultConfig.Locate());
+        return StepAudioTts.Load(cfg, runDir, parse.GetValue(llm)?.FullName, parse.GetValue(flow)?.FullName);
+    }
+
+    /// <summary>Sampling options from <c>--seed</c>.</summary>
+    public TtsOptions Options(ParseResult parse) => new() { Seed = parse.GetValue(seed) };
+
+    /// <summary>Writes the result to <c>--out</c> and reports it.</summary>
+    public int Write(ParseResult parse, TtsResult result)
+    {
+        var path = parse.GetValue(output)!.FullName;
+        AtomicFileWriter.Write(path, tmp => WavFile.Write(tmp, result.Audio));
+        Console.WriteLine($"wrote {path}: {result.Audio.Duration:F2} s at {result.Audio.SampleRate} Hz, {result.AudioTokens.Count} audio tokens" +
+                          (result.StoppedAtEos ? "" : " (the LLM did not end with EOS; stopped at the length limit)"));
+        return StepAudioCli.Success;
+    }
+}
+
+/// <summary>Temporary file, then rename (the library's AtomicFile is internal).</summary>
+static class AtomicFileWriter
+{
+    public static void Write(string path, Action<string> write)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var tmp = $"{path}.tmp-{Environment.ProcessId}";
+        try
+        {
+            write(tmp);
+            File.Move(tmp, path, true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
+    }
+}
