@@ -54,7 +54,8 @@ public sealed class StepAudioTts : IDisposable
 
     /// <summary>
     /// Builds the config's base models and front end and applies fine-tuned weights: those of a run folder
-    /// (<c>llm_best</c>, <c>flow_best.pt</c>) or of explicit checkpoints; none = the base model.
+    /// (<c>llm_best</c>, <c>flow_best.pt</c>; a folder of runs means its newest <c>run-NNN</c>) or of explicit
+    /// checkpoints; none = the base model.
     /// </summary>
     public static StepAudioTts Load(StepAudioConfig config, string? runDir = null, string? llmCheckpoint = null, string? flowCheckpoint = null)
     {
@@ -62,6 +63,10 @@ public sealed class StepAudioTts : IDisposable
         {
             var full = Path.GetFullPath(runDir);
             if (!Directory.Exists(full)) throw new InputException(full, null, "--run", "is not a folder", "give the run folder finetune wrote");
+            // The folder of many runs (save.ckpt_dir): take the newest run-NNN.
+            if (!File.Exists(Path.Combine(full, "run.json")) && Directory.GetDirectories(full, "run-*")
+                    .Where(d => File.Exists(Path.Combine(d, "run.json"))).OrderBy(d => d, StringComparer.Ordinal).LastOrDefault() is { } newest)
+                full = newest;
             llmCheckpoint ??= File.Exists(Path.Combine(full, "llm_best", "llm_best.pt")) ? Path.Combine(full, "llm_best", "llm_best.pt") : null;
             flowCheckpoint ??= File.Exists(Path.Combine(full, "flow_best.pt")) ? Path.Combine(full, "flow_best.pt") : null;
             if (llmCheckpoint is null && flowCheckpoint is null)
