@@ -17,11 +17,12 @@ public sealed class ModelOptions
     readonly Option<FileInfo?> flow = new("--flow-ckpt") { Description = "a flow_*.pt checkpoint (instead of --run)" };
     readonly Option<long?> seed = new("--seed") { Description = "seed of the LLM sampling and the flow noise" };
     readonly Option<FileInfo> output = new("--out") { Description = "output WAV (24 kHz)", Required = true };
+    readonly Option<double> maxSeconds = new("--max-seconds") { Description = "longest audio the LLM may write (it stops earlier at EOS)", DefaultValueFactory = _ => 20 };
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { config, run, llm, flow, seed, output }) command.Options.Add(o);
+        foreach (var o in new Option[] { config, run, llm, flow, seed, output, maxSeconds }) command.Options.Add(o);
     }
 
     /// <summary>Loads the models the parsed options name.</summary>
@@ -35,7 +36,12 @@ public sealed class ModelOptions
     }
 
     /// <summary>Sampling options from <c>--seed</c>.</summary>
-    public TtsOptions Options(ParseResult parse) => new() { Seed = parse.GetValue(seed) };
+    public TtsOptions Options(ParseResult parse)
+    {
+        double max = parse.GetValue(maxSeconds);
+        if (!(max > 0)) throw new UsageException($"--max-seconds must be > 0, got {max}");
+        return new TtsOptions { Seed = parse.GetValue(seed), MaxSeconds = max };
+    }
 
     /// <summary>Writes the result to <c>--out</c> and reports it.</summary>
     public int Write(ParseResult parse, TtsResult result)

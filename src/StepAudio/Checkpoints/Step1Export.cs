@@ -71,7 +71,7 @@ public static class Step1Export
     /// files into the same folder for <c>PeftModel.from_pretrained(llm, dirname(path))</c>.
     /// </summary>
     public static void SavePt(Step1ForCausalLM model, string path, LoraConfig config, int? epoch = null,
-        string? baseModel = null)
+        string? baseModel = null, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         using var scope = NewDisposeScope();
@@ -83,6 +83,7 @@ public static class Step1Export
         if (stateDict.Count == 0) throw new InvalidOperationException("the model has no LoRA adapters to save");
         var root = new Hashtable { ["model_state_dict"] = stateDict };
         if (epoch is { } e) root["epoch"] = e;
+        foreach (var (k, v) in metadata ?? new Dictionary<string, string>()) root[k] = v;
         AtomicFile.Write(path, tmp =>
         {
             using var stream = File.Create(tmp);

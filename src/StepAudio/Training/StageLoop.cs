@@ -305,7 +305,7 @@ sealed class StageLoop(StepAudioConfig config, RunFolder run, TrainingInputs dat
     string SaveLlm(string name, string kind, int epoch, long step)
     {
         var path = run.LlmCheckpoint(name);
-        TrainingCheckpoints.SaveLlm(models.Llm!, models.Lora!, path, epoch, models.LlmBase);
+        TrainingCheckpoints.SaveLlm(models.Llm!, models.Lora!, path, epoch, models.LlmBase, data.FrontEndIdentity);
         events.Publish(new CheckpointSaved("llm", kind, path, epoch, step));
         return path;
     }
@@ -313,7 +313,7 @@ sealed class StageLoop(StepAudioConfig config, RunFolder run, TrainingInputs dat
     string SaveFlow(string name, string kind, int epoch, long step)
     {
         var path = run.FlowCheckpoint(name);
-        TrainingCheckpoints.SaveFlow(models.Flow!, path, epoch);
+        TrainingCheckpoints.SaveFlow(models.Flow!, path, epoch, models.FlowBase, data.FrontEndIdentity);
         events.Publish(new CheckpointSaved("flow", kind, path, epoch, step));
         return path;
     }

@@ -75,6 +75,9 @@ public sealed partial class Trainer(StepAudioConfig config, TrainerOptions? opti
             throw config.Error("stage", $"gives mode {mode.ToString().ToLowerInvariant()} no epochs to train",
                 "set stage1_epochs (llm), stage2_epochs (flow) or stage3_epochs (joint) above 0");
         bool useLlm = stages.Any(s => s != TrainingStage.Flow), useFlow = stages.Any(s => s != TrainingStage.Llm);
+        if (config.Device != "cpu")
+            throw config.Error("device", $"is '{config.Device}', but training runs on the CPU in this version (CUDA comes with the real-scale work)",
+                "set device: cpu");
         int threadsBefore = torch.get_num_threads();
         if (config.NumThreads > 0) torch.set_num_threads(config.NumThreads);
         try
@@ -108,6 +111,7 @@ public sealed partial class Trainer(StepAudioConfig config, TrainerOptions? opti
             if (position is null)
             {
                 run.WriteStart(config, mode, data.FrontEndIdentity, data.Models.LlmBase, data.Models.FlowBase);
+                CopyFrontEnd(run);
                 foreach (var ckpt in options.InitFrom) InitFrom(data.Models, ckpt);
             }
             foreach (var f in data.Train.Filtered.Concat(data.Val.Filtered))
@@ -124,6 +128,20 @@ public sealed partial class Trainer(StepAudioConfig config, TrainerOptions? opti
         finally
         {
             torch.set_num_threads(threadsBefore);
+        }
+    }
+
+    /// <summary>
+    /// The tiny default's fitted tokenizer and speaker encoder go into the run folder (<c>front_end/</c>): the run's
+    /// tokens mean nothing without the codebook that made them, and the cache's copy may be refitted later.
+    /// </summary>
+    void CopyFrontEnd(RunFolder run)
+    {
+        var cache = Features.FeatureExtraction.CacheDirectory(config);
+        foreach (var name in new[] { Tokenizers.TinyTokenizers.TokenizerFileName, Tokenizers.TinyTokenizers.SpeakerEncoderFileName })
+        {
+            var from = Path.Combine(cache, name);
+            if (File.Exists(from)) AtomicFile.Write(Path.Combine(run.Path, "front_end", name), tmp => File.Copy(from, tmp));
         }
     }
 
