@@ -4,7 +4,7 @@ namespace StepAudio.Cli.Commands;
 public static class CliErrors
 {
     /// <summary>Runs <paramref name="body"/>; an <see cref="InputException"/> prints its message and returns <see cref="StepAudioCli.BadInput"/>.</summary>
-    public static int Run(Func<int> body, bool generationFailed = false)
+    public static int Run(Func<int> body, bool modelOutputErrors = false)
     {
         try
         {
@@ -15,7 +15,7 @@ public static class CliErrors
             Console.Error.WriteLine("error: " + e.Message);
             return StepAudioCli.BadInput;
         }
-        catch (InvalidOperationException e) when (generationFailed)
+        catch (InvalidOperationException e) when (modelOutputErrors)
         {
             // Generation that produced nothing usable (e.g. an untrained model): a message, not a stack trace.
             Console.Error.WriteLine("error: " + e.Message);

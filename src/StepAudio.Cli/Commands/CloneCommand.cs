@@ -21,7 +21,7 @@ public static class CloneCommand
             using var tts = models.Load(parse);
             var result = tts.Clone(wav, parse.GetValue(promptText)!, parse.GetValue(targetText)!, models.Options(parse));
             return models.Write(parse, result);
-        }, generationFailed: true));
+        }, modelOutputErrors: true));
         return command;
     }
 }

@@ -35,7 +35,7 @@ public static class EditCommand
             using var tts = models.Load(parse);
             var result = tts.Edit(wav, parse.GetValue(audioText)!, type, info, parse.GetValue(text), n, models.Options(parse));
             return models.Write(parse, result);
-        }, generationFailed: true));
+        }, modelOutputErrors: true));
         return command;
     }
 }
