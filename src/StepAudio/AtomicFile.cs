@@ -3,7 +3,7 @@ using System.Text;
 namespace StepAudio;
 
 /// <summary>Writes a file through a temporary file and a rename, so a failure never leaves it half-written.</summary>
-internal static class AtomicFile
+public static class AtomicFile
 {
     /// <summary>Writes <paramref name="text"/> (UTF-8, no BOM) to <paramref name="path"/>.</summary>
     public static void WriteAllText(string path, string text) =>

@@ -47,28 +47,9 @@ public sealed class ModelOptions
     public int Write(ParseResult parse, TtsResult result)
     {
         var path = parse.GetValue(output)!.FullName;
-        AtomicFileWriter.Write(path, tmp => WavFile.Write(tmp, result.Audio));
+        AtomicFile.Write(path, tmp => WavFile.Write(tmp, result.Audio));
         Console.WriteLine($"wrote {path}: {result.Audio.Duration:F2} s at {result.Audio.SampleRate} Hz, {result.AudioTokens.Count} audio tokens" +
                           (result.StoppedAtEos ? "" : " (the LLM did not end with EOS; stopped at the length limit)"));
         return StepAudioCli.Success;
-    }
-}
-
-/// <summary>Temporary file, then rename (the library's AtomicFile is internal).</summary>
-static class AtomicFileWriter
-{
-    public static void Write(string path, Action<string> write)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var tmp = $"{path}.tmp-{Environment.ProcessId}";
-        try
-        {
-            write(tmp);
-            File.Move(tmp, path, true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
     }
 }
