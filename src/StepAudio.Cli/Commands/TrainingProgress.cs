@@ -35,6 +35,7 @@ public static class TrainingProgress
                         case StageStarted s:
                             task = ctx.AddTask($"stage {(int)s.Stage} {s.Stage.ToString().ToLowerInvariant()}",
                                 maxValue: (double)s.StepsPerEpoch * (s.LastEpoch - s.FirstEpoch + 1));
+                            task.Value = s.StepsDone;
                             break;
                         case StepCompleted s when task != null:
                             task.Increment(1);

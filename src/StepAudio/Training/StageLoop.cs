@@ -127,7 +127,7 @@ sealed class StageLoop(StepAudioConfig config, RunFolder run, TrainingInputs dat
             summary.Stages.Add(stageSummary);
         }
         double secondsBefore = stageSummary.Seconds;
-        events.Publish(new StageStarted(stage, firstEpoch, lastEpoch, windows, parameters.Sum(p => p.numel())));
+        events.Publish(new StageStarted(stage, firstEpoch, lastEpoch, windows, parameters.Sum(p => p.numel()), position.StageStep));
         long globalStep = position.GlobalStep, stageStep = position.StageStep;
         int startEpoch = Math.Max(firstEpoch, position.Epoch);
         int startWindow = position.Epoch >= firstEpoch ? position.NextWindow : 0;

@@ -22,9 +22,12 @@ public abstract record TrainingEvent
 public sealed record RunStarted(string RunDirectory, IReadOnlyList<TrainingStage> Stages, int TrainRecords, int ValRecords,
     int Filtered, string Machine, long? ResumedAtStep) : TrainingEvent;
 
-/// <summary>A stage began: its epochs (global numbering), steps per epoch and trainable parameter count.</summary>
+/// <summary>
+/// A stage began (or resumed with <paramref name="StepsDone"/> of its steps behind it): its epochs (global
+/// numbering), steps per epoch and trainable parameter count.
+/// </summary>
 public sealed record StageStarted(TrainingStage Stage, int FirstEpoch, int LastEpoch, int StepsPerEpoch,
-    long TrainableParameters) : TrainingEvent;
+    long TrainableParameters, long StepsDone = 0) : TrainingEvent;
 
 /// <summary>
 /// One optimizer step (<paramref name="Step"/> counts steps over the whole run). <paramref name="Loss"/> is what was
