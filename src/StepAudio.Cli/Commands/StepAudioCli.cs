@@ -27,6 +27,7 @@ public static class StepAudioCli
                      InspectCommand.Create(),
                      PrepareCommand.Create(),
                      FinetuneCommand.Create(),
+                     ExportCommand.Create(),
                      ValidateDataCommand.Create(),
                      MakeManifestCommand.Create(),
                      BenchFeaturesCommand.Create(),
