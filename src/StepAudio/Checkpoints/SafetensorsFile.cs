@@ -146,6 +146,8 @@ public sealed class SafetensorsFile : IDisposable
         if (metadata != null) foreach (var (k, v) in metadata) meta[k] = v;
         header["__metadata__"] = meta;
         long offset = 0;
+        // detach()/cpu()/contiguous() each make a tensor handle; the scope frees all of them, whoever calls this.
+        using var scope = NewDisposeScope();
         var contiguous = new List<Tensor>();
         foreach (var (key, tensor) in list)
         {
