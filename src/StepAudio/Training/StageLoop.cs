@@ -67,6 +67,9 @@ sealed class StageLoop(StepAudioConfig config, RunFolder run, TrainingInputs dat
             if (!completed) break;
             position = position with { StageIndex = si + 1, Epoch = last + 1, NextWindow = 0, StageStep = 0, GlobalStep = summary.Steps };
         }
+        // A run killed after its last state save but before the summary write resumes into a loop that skips every
+        // stage: write the summary here too, or summary.json stays missing or a stage behind.
+        WriteSummary();
         return summary;
     }
 

@@ -33,6 +33,23 @@ public class ResumeTests
     }
 
     [Fact]
+    public void Resume_AfterAKillBetweenTheLastStateAndTheSummary_WritesTheSummary()
+    {
+        var config = TrainingFixture.Config(c => { c.Stage.Stage1Epochs = 0; c.Stage.Stage3Epochs = 0; });
+        var full = TrainingFixture.Run(config).Summary;
+        var summaryFile = Path.Combine(full.RunDirectory, "summary.json");
+        File.Delete(summaryFile);   // what a kill -9 after the final last/ save, before summary.json, leaves
+        var resumed = TrainingFixture.Run(config,
+            new TrainerOptions { Folder = new RunFolderOptions { Output = full.RunDirectory, Resume = true } }).Summary;
+        Assert.True(File.Exists(summaryFile), "the resumed run wrote no summary.json");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(summaryFile))!;
+        Assert.Equal(full.Steps, json["steps"]!.GetValue<long>());
+        Assert.Equal(full.BestFlowLoss, json["best_flow_loss"]!.GetValue<double>());
+        Assert.True(json["stages"]![0]!["completed"]!.GetValue<bool>());
+        Assert.Equal(full.Steps, resumed.Steps);
+    }
+
+    [Fact]
     public void Resume_RefusesAChangedConfig_NamingTheChange_UnlessAllowed()
     {
         var config = TrainingFixture.Config(c => { c.Stage.Stage1Epochs = 0; c.Stage.Stage3Epochs = 0; });
