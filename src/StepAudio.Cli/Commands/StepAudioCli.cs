@@ -33,6 +33,7 @@ public static class StepAudioCli
                      BenchVocoderCommand.Create(),
                      BenchLlmCommand.Create(),
                      BenchFlowCommand.Create(),
+                     BenchTrainCommand.Create(),
                  })
             root.Subcommands.Add(command);
         return root;
