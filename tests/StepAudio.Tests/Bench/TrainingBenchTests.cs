@@ -40,6 +40,7 @@ public class TrainingBenchTests
             Assert.Equal(s.Steps / 2, report.Samples.Count);
             Assert.All(report.Samples, x => Assert.True(x.Step % 2 == 0 && x.ThreadLiveTensors > 0 && x.TotalTensors > 0 && x.RssBytes > 0));
             Assert.True(report.LiveTensorSpread[TrainingStage.Flow].HasValue);
+            Assert.True(report.LiveTensorsFlat, "live tensors: " + string.Join(" ", report.Samples.Select(x => x.ThreadLiveTensors)));   // last/ saves once leaked per epoch
             Assert.True(Directory.Exists(report.RunDirectory));
         }
         finally { Directory.Delete(runs, true); }
