@@ -197,6 +197,7 @@ public static class TrainingBench
     sealed class StageProbe(TrainingStage stage, int firstEpoch, int lastEpoch, int stepsPerEpoch, double start)
     {
         long steps, skipped, windowSteps;
+        int validations, checkpointCount, stateCount;
         double stepSeconds, windowStepSeconds, validation, checkpoints, states, subscribers;
         double? windowStart;
         readonly List<double> stepTimes = new();
@@ -231,14 +232,16 @@ public static class TrainingBench
 
         public void Validation(double seconds)
         {
-            if (InWindow) validation += seconds;
+            if (!InWindow) return;
+            validation += seconds;
+            validations++;
         }
 
         public void Checkpoint(bool state, double seconds)
         {
             if (!InWindow) return;
-            if (state) states += seconds;
-            else checkpoints += seconds;
+            if (state) { states += seconds; stateCount++; }
+            else { checkpoints += seconds; checkpointCount++; }
         }
 
         public void Subscribers(double now)
@@ -255,7 +258,7 @@ public static class TrainingBench
             return new StageBenchFigures(stage, lastEpoch - firstEpoch + 1, stepsPerEpoch, steps, skipped, wall, stepSeconds,
                 steps / wall, steps / Math.Max(stepSeconds, 1e-12), stepTimes.Count == 0 ? double.NaN : 1000 * stepTimes[stepTimes.Count / 2],
                 windowSteps, window, windowStepSeconds, outside / window, validation, checkpoints, states, subscribers,
-                outside - validation - checkpoints - states - subscribers);
+                outside - validation - checkpoints - states - subscribers, validations, checkpointCount, stateCount);
         }
     }
 }
@@ -264,12 +267,14 @@ public static class TrainingBench
 /// One stage's figures. Steps/s over the stage's wall time (<paramref name="StepsPerSecond"/>) and over the steps' own
 /// time (<paramref name="ComputeStepsPerSecond"/>). From epoch 2 on (<paramref name="WindowSeconds"/>, from the end of
 /// the stage's first epoch to its end): <paramref name="OverheadShare"/> = (window − Σ step seconds) / window, made of
-/// validation, model checkpoints (best/epoch), <c>last/</c> state saves, event subscribers and the rest.
+/// validation, model checkpoints (best/epoch), <c>last/</c> state saves, event subscribers and the rest; the counts are
+/// of the validations, checkpoints and state saves in that window.
 /// </summary>
 public sealed record StageBenchFigures(TrainingStage Stage, int Epochs, int StepsPerEpoch, long Steps, long SkippedSteps,
     double WallSeconds, double StepSeconds, double StepsPerSecond, double ComputeStepsPerSecond, double MedianStepMs,
     long WindowSteps, double WindowSeconds, double WindowStepSeconds, double OverheadShare, double ValidationSeconds,
-    double CheckpointSeconds, double StateSeconds, double SubscriberSeconds, double OtherSeconds)
+    double CheckpointSeconds, double StateSeconds, double SubscriberSeconds, double OtherSeconds, int Validations, int Checkpoints,
+    int StateSaves)
 {
     /// <summary>Wall time of the window outside the steps.</summary>
     public double OverheadSeconds => WindowSeconds - WindowStepSeconds;

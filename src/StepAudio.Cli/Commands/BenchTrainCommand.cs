@@ -66,6 +66,8 @@ public static class BenchTrainCommand
         return command;
     }
 
+    static double Ms(double seconds, int count) => count == 0 ? 0 : 1000 * seconds / count;
+
     /// <summary>The readable report.</summary>
     public static string Text(TrainingBenchReport r, string configName, int steps)
     {
@@ -84,8 +86,9 @@ public static class BenchTrainCommand
                 s.SkippedSteps > 0 ? $", {s.SkippedSteps} skipped" : "", s.WallSeconds, s.StepsPerSecond, s.ComputeStepsPerSecond, s.MedianStepMs));
             lines.Add(string.Format(ci, "  from epoch 2 on: {0:F2} s wall, {1:F2} s in {2} steps -> outside the steps {3:F2} s = {4:F1} % (goal < 5 %)",
                 s.WindowSeconds, s.WindowStepSeconds, s.WindowSteps, s.OverheadSeconds, 100 * s.OverheadShare));
-            lines.Add(string.Format(ci, "    validation {0:F2} s, checkpoints (best/epoch) {1:F2} s, last/ state {2:F2} s, event subscribers (logs, TensorBoard) {3:F2} s, other (batching, step-scope disposal) {4:F2} s",
-                s.ValidationSeconds, s.CheckpointSeconds, s.StateSeconds, s.SubscriberSeconds, s.OtherSeconds));
+            lines.Add(string.Format(ci, "    validation {0:F2} s ({1}x {2:F1} ms), checkpoints (best/epoch) {3:F2} s ({4}x {5:F1} ms), last/ state {6:F2} s ({7}x {8:F1} ms), event subscribers (logs, TensorBoard) {9:F2} s, other (batching, step-scope disposal) {10:F2} s",
+                s.ValidationSeconds, s.Validations, Ms(s.ValidationSeconds, s.Validations), s.CheckpointSeconds, s.Checkpoints,
+                Ms(s.CheckpointSeconds, s.Checkpoints), s.StateSeconds, s.StateSaves, Ms(s.StateSeconds, s.StateSaves), s.SubscriberSeconds, s.OtherSeconds));
             var samples = r.Samples.Where(x => x.Stage == s.Stage).ToList();
             if (samples.Count == 0) { lines.Add("  no live-tensor samples (fewer steps than --sample-every)"); continue; }
             lines.Add("  at steps:           " + string.Join(" ", samples.Select(x => x.Step.ToString(ci))));

@@ -34,6 +34,8 @@ public class TrainingBenchTests
             Assert.True(s.StepsPerSecond > 0 && s.ComputeStepsPerSecond >= s.StepsPerSecond);
             Assert.True(s.ValidationSeconds > 0);   // validation after every epoch (val_interval 1), and after the last
             Assert.True(s.StateSeconds > 0);        // last/ at every epoch end
+            Assert.Equal(s.Epochs - 1, s.Validations);
+            Assert.True(s.StateSaves >= s.Epochs - 1);
             foreach (var part in new[] { s.ValidationSeconds, s.CheckpointSeconds, s.StateSeconds, s.SubscriberSeconds })
                 Assert.InRange(part, 0, s.OverheadSeconds);
             Assert.InRange(s.OtherSeconds, -0.05, s.OverheadSeconds);   // the parts are measured separately: rounding only
