@@ -36,6 +36,7 @@ public static class StepAudioCli
                      BenchVocoderCommand.Create(),
                      BenchLlmCommand.Create(),
                      BenchFlowCommand.Create(),
+                     BenchTrainCommand.Create(),
                  })
             root.Subcommands.Add(command);
         return root;
