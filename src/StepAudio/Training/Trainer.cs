@@ -96,6 +96,9 @@ public sealed partial class Trainer(StepAudioConfig config, TrainerOptions? opti
                 resumeFrom = TrainerState.Find(run.Last) ?? throw new InputException(run.Last, null, null,
                     "holds no saved state (the run stopped before its first save)", "start the run again with --overwrite");
                 position = TrainerState.ReadPosition(resumeFrom);
+                // Writes a kill interrupted leave NAME.tmp-PID-GUID beside their target; nothing reads them, so remove them.
+                foreach (var tmp in Directory.EnumerateFiles(run.Path, "*.tmp-*", SearchOption.AllDirectories).ToList())
+                    File.Delete(tmp);
             }
             using var logs = new RunLogs(run, config.LogInterval, position?.GlobalStep, options.TensorBoard);
             using var logSubscription = Events.Subscribe(logs.Handle);
