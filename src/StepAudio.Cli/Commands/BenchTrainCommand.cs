@@ -99,7 +99,8 @@ public static class BenchTrainCommand
             lines.Add("  Tensor.TotalCount:  " + string.Join(" ", samples.Select(x => x.TotalTensors.ToString(ci))));
             lines.Add("  RSS MB:             " + string.Join(" ", samples.Select(x => (x.RssBytes / 1048576.0).ToString("F0", ci))));
         }
-        lines.Add("live tensors: " + (r.LiveTensorsFlat ? "flat in every stage" : "GROWING (a leak: see the series above)"));
+        lines.Add("live tensors: " + (spread.Values.All(v => v is null) ? "too few samples to judge (lower --sample-every)"
+            : r.LiveTensorsFlat ? "flat in every stage" : "GROWING (a leak: see the series above)"));
         return string.Join(Environment.NewLine, lines);
     }
 }
