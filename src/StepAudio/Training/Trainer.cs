@@ -162,9 +162,8 @@ public sealed partial class Trainer(StepAudioConfig config, TrainerOptions? opti
             if (File.Exists(flow) && models.Flow != null) InitFrom(models, flow);
             return;
         }
-        var keys = Checkpoints.StateDictFile.Load(full);
-        bool lora = keys.Keys.Any(k => k.Contains(".lora_A.", StringComparison.Ordinal));
-        foreach (var t in keys.Values) t.Dispose();
+        // The keys alone tell which model the file is for; the inspector reads them without loading any tensor data.
+        bool lora = Checkpoints.CheckpointInspector.Inspect(full).Entries.Any(e => e.Key.Contains(".lora_A.", StringComparison.Ordinal));
         if (lora)
         {
             if (models.Llm is null) throw new InputException(full, null, "--init-from", "is an LLM checkpoint, but this run has no LLM", "drop it or train mode llm/both");
