@@ -42,12 +42,28 @@ public static class TorchRuntime
         if (original == null) return IntPtr.Zero;
         try
         {
-            var path = LibstdcxxCompat.NeedsPatch(original) ? PatchedCopy(original, CacheRoot()) : original;
-            return NativeLibrary.TryLoad(path, out var handle) ? handle : IntPtr.Zero;
+            if (!LibstdcxxCompat.NeedsPatch(original))
+                return NativeLibrary.TryLoad(original, out var direct) ? direct : IntPtr.Zero;
+            // The patched copy lives outside the package, so its $ORIGIN runpath finds none of its DT_NEEDED
+            // LibTorch libraries: load them first (TorchSharp itself loads only torch_cpu before us); glibc then
+            // matches the copy's needs to them by soname.
+            PreloadLibTorch(requester, Path.GetDirectoryName(original)!);
+            return NativeLibrary.TryLoad(PatchedCopy(original, CacheRoot()), out var handle) ? handle : IntPtr.Zero;
         }
         catch (IOException)
         {
             return IntPtr.Zero;
+        }
+    }
+
+    static void PreloadLibTorch(Assembly requester, string originalDir)
+    {
+        foreach (var name in new[] { "c10", "torch_cpu", "torch" })
+        {
+            var beside = Path.Combine(originalDir, $"lib{name}.so");
+            // Next to the glue in an app's output; in a notebook the host resolves each package's native folder.
+            if (!(File.Exists(beside) && NativeLibrary.TryLoad(beside, out _)))
+                NativeLibrary.TryLoad(name, requester, null, out _);
         }
     }
 
