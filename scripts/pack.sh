@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Packs StepAudio, StepAudio.Notebooks and the `stepaudio` tool into artifacts/packages/ (or $1) under one new version,
+# 0.1.0-dev.<UTC timestamp>: the notebook tool and NuGet cache a package by version, so a re-pack under an old one
+# would be silently ignored. Notebooks in notebooks/ find this folder through their `#i "nuget:../artifacts/packages"`.
+# Prints the version on its last line. PACK_TOOL=0 skips the tool (its package carries LibTorch: ~30 s more).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="$(realpath -m "${1:-artifacts/packages}")"
+version="${STEPAUDIO_PACK_VERSION:-0.1.0-dev.$(date -u +%Y%m%d%H%M%S)}"
+mkdir -p "$out"
+projects=(src/StepAudio src/StepAudio.Notebooks)
+[[ "${PACK_TOOL:-1}" == 1 ]] && projects+=(src/StepAudio.Cli)
+for p in "${projects[@]}"; do
+  dotnet pack "$p" -c Release -o "$out" -p:Version="$version" -nologo -v quiet
+done
+echo "$version"
