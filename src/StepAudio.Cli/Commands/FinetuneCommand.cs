@@ -74,19 +74,3 @@ public static class FinetuneCommand
         return string.Join(Environment.NewLine, lines);
     }
 }
-
-/// <summary>Finds the embedded default config: <c>configs/tiny.yaml</c> above the working folder or the program.</summary>
-public static class DefaultConfig
-{
-    public static string Locate()
-    {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-            for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "configs", "tiny.yaml");
-                if (File.Exists(candidate)) return candidate;
-            }
-        throw new InputException("--config", null, null, "not given, and no configs/tiny.yaml (the embedded default) was found above this folder",
-            "run from the StepAudioNotebooks checkout, or pass --config");
-    }
-}

@@ -1,0 +1,68 @@
+using StepAudio.Audio;
+using StepAudio.Flow;
+using StepAudio.Training;
+using StepAudio.Vocoder;
+using static TorchSharp.torch;
+
+namespace StepAudio.Inference;
+
+/// <summary>A clip's mel rebuilt by the flow from its own tokens: the part after the prompt, target and generated.</summary>
+/// <param name="Target">The clip's log-mel after the prompt part [80, T].</param>
+/// <param name="Generated">The flow's mel for the same frames [80, T].</param>
+/// <param name="MeanAbsoluteError">Mean |target − generated| over all bins and frames (log-mel units).</param>
+/// <param name="PromptFrames">Mel frames given to the flow as the condition.</param>
+public sealed record FlowResynthesisResult(float[,] Target, float[,] Generated, double MeanAbsoluteError, int PromptFrames);
+
+/// <summary>
+/// Checks the flow alone, without the LLM: the first third of a clip (tokens and mel) is the prompt, the rest of its
+/// true tokens are rendered, and the result is compared with the clip's real mel. What the flow learns shows here
+/// directly, while a clone also depends on what the LLM writes.
+/// </summary>
+public static class FlowResynthesis
+{
+    /// <summary>Resynthesises <paramref name="clip"/> with <paramref name="flow"/> (eval mode, no gradient, seeded noise).</summary>
+    public static FlowResynthesisResult Run(CausalMaskedDiffWithXvec flow, FlowClip clip, int nTimesteps, long seed = 0)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        bool wasTraining = flow.training;
+        flow.eval();
+        try
+        {
+            long tokens = Math.Min(clip.Token.shape[0], clip.Feat.shape[0] / 2);   // whole dual frames with mel behind them
+            if (tokens < 3) throw new ArgumentException($"{clip.Path} is too short to split into prompt and target", nameof(clip));
+            long prompt = Math.Max(1, tokens / 3);
+            var promptToken = clip.Token.narrow(0, 0, prompt).unsqueeze(0);
+            var token = clip.Token.narrow(0, prompt, tokens - prompt).unsqueeze(0);
+            var promptFeat = clip.Feat.narrow(0, 0, 2 * prompt).unsqueeze(0);
+            using var generator = new Generator((ulong)seed + 17);
+            var noise = randn(new long[] { 1, flow.Config.OutputSize, 2 * tokens }, generator: generator);
+            var generated = flow.Inference(token, tensor(new[] { tokens - prompt }), promptToken, tensor(new[] { prompt }),
+                promptFeat, tensor(new[] { 2 * prompt }), clip.Embedding.unsqueeze(0), noise, nTimesteps)[0];
+            var target = clip.Feat.narrow(0, 2 * prompt, 2 * (tokens - prompt)).transpose(0, 1);
+            double mae = (generated - target).abs().mean().item<float>();
+            return new FlowResynthesisResult(ToArray(target), ToArray(generated), mae, (int)(2 * prompt));
+        }
+        finally
+        {
+            if (wasTraining) flow.train();
+        }
+    }
+
+    /// <summary>A mel [80, T] as audio through <paramref name="vocoder"/>.</summary>
+    public static AudioClip Listen(IVocoder vocoder, float[,] mel)
+    {
+        using var scope = NewDisposeScope();
+        var wave = vocoder.Synthesize(tensor(mel).unsqueeze(0))[0].to_type(ScalarType.Float32).contiguous();
+        return AudioClip.Mono(wave.data<float>().ToArray(), vocoder.SampleRate);
+    }
+
+    static float[,] ToArray(Tensor t)
+    {
+        using var c = t.to_type(ScalarType.Float32).contiguous();
+        var result = new float[c.shape[0], c.shape[1]];
+        var flat = c.data<float>().ToArray();
+        Buffer.BlockCopy(flat, 0, result, 0, flat.Length * sizeof(float));
+        return result;
+    }
+}
