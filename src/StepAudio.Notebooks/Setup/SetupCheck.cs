@@ -27,7 +27,7 @@ public sealed record SetupCheck(IReadOnlyList<(string Name, string Value)> Facts
             ("torch device", torch.cuda.is_available() ? $"CUDA available ({torch.cuda.device_count()} device(s))" : "CPU (no CUDA)"),
         };
         facts.AddRange(CpuReport.Facts());
-        var (right, error, gflops) = CpuReport.GemmCheck();
+        var (right, error, gflops) = CpuReport.GemmCheck(repeats: NotebookSetting.Pick(3, 20));
         facts.Add(("float32 GEMM", string.Create(CultureInfo.InvariantCulture,
             $"{(right ? "right" : "WRONG")} (max relative error {error:G2}), {gflops:0} GFLOP/s at 512×512×512")));
         facts.Add(("setting", NotebookSetting.Describe()));
