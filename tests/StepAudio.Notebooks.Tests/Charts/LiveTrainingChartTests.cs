@@ -6,7 +6,7 @@ using Plotly.NET;
 namespace StepAudio.Notebooks.Tests.Charts;
 
 /// <summary>
-/// One real tiny training run (configs/tiny.yaml, llm mode, 2 epochs of 8 records) inside an in-process notebook
+/// One real tiny training run (configs/tiny.yaml, llm mode, 1 epoch of 4 records) inside an in-process notebook
 /// kernel, with the live chart attached; the run folder it leaves is then read back by the run view and the charts.
 /// </summary>
 public sealed class LiveTrainingChartTests : IDisposable
@@ -16,11 +16,11 @@ public sealed class LiveTrainingChartTests : IDisposable
     static string Literal(string s) => "@\"" + s.Replace("\"", "\"\"") + "\"";
 
     [Fact]
-    public async Task A_cell_that_trains_shows_one_chart_and_updates_it_in_place()
+    public async Task A_cell_that_trains_shows_one_chart_and_updates_it_in_place_throttled()
     {
         var data = RepoPaths.NewTempDir("sa-live-data");
-        RepoPaths.WriteManifest("train.jsonl", Path.Combine(data, "train.jsonl"), 8);
-        RepoPaths.WriteManifest("val.jsonl", Path.Combine(data, "val.jsonl"), 3);
+        RepoPaths.WriteManifest("train.jsonl", Path.Combine(data, "train.jsonl"), 4);
+        RepoPaths.WriteManifest("val.jsonl", Path.Combine(data, "val.jsonl"), 1);
         var runDir = Path.Combine(data, "run");
         using var kernel = await NotebookHost.CreateLoadedKernelAsync();
         PlotlyHtml.InlineLibraryAgain();
@@ -33,7 +33,7 @@ public sealed class LiveTrainingChartTests : IDisposable
             config.Data.TrainPath = {{Literal(Path.Combine(data, "train.jsonl"))}};
             config.Data.ValPath = {{Literal(Path.Combine(data, "val.jsonl"))}};
             config.Data.CacheDir = {{Literal(Path.Combine(data, "cache-<script>alert(1)</script>"))}};
-            config.Stage.Stage1Epochs = 2;
+            config.Stage.Stage1Epochs = 1;
             config.Save.SampleInterval = 0;
             config.NumThreads = 1;
             var trainer = new Trainer(config, new TrainerOptions
@@ -62,7 +62,7 @@ public sealed class LiveTrainingChartTests : IDisposable
         // The run folder it left: the chart from its files, and the run view.
         var history = TrainingHistory.Read(runDir);
         Assert.Equal(File.ReadLines(Path.Combine(runDir, "metrics.jsonl")).Count(), history.Steps.Count);
-        Assert.Equal(3, history.Validations.Count);                      // step 0 and after each epoch
+        Assert.Equal(2, history.Validations.Count);                      // step 0 and after the epoch
         Assert.All(history.Validations, v => Assert.NotNull(v.LlmLoss));
         var traces = GenericChart.getTraces(TrainingCharts.FromRun(runDir)).Select(t => t.GetPropertyValue("name")?.ToString()).ToList();
         Assert.Equal(new[] { "train loss · stage 1 (llm)", "validation llm loss", "learning rate" }, traces);
@@ -79,5 +79,25 @@ public sealed class LiveTrainingChartTests : IDisposable
         Assert.Contains("cache-&lt;script&gt;alert(1)&lt;/script&gt;", html);   // the config's cache_dir, escaped
         Assert.DoesNotContain("<script>alert", html);
         Assert.Contains(StepAudio.Notebooks.Html.Number(run.Summary!.BestLlmLoss), html);
+        Directory.Delete(data, recursive: true);
+
+        // Throttling: 50 quick steps under a 1-hour interval give no redraw until the end. The first cell's chart
+        // carried plotly.js, so this one does not.
+        result = await kernel.SendAsync(new SubmitCode("""
+            using StepAudio.Training;
+            var events = new TrainingEvents();
+            var chart = StepAudio.Notebooks.LiveTrainingChart.Attach(events, TimeSpan.FromHours(1));
+            for (int i = 1; i <= 50; i++)
+                events.Publish(new StepCompleted(TrainingStage.Llm, 1, i, i, 50, 1.0 / i, null, null, 1e-3, 1, 10, 0.01));
+            var before = chart.Updates;
+            chart.Dispose();   // what an interrupted cell's `using` does: one last redraw with every step
+            (before, chart.Updates)
+            """));
+        NotebookHost.EnsureSucceeded(result, "the throttled cell");
+        Assert.Equal((0, 1), ((int, int))result.Events.OfType<ReturnValueProduced>().Single().Value!);
+        var final = Assert.Single(result.Events.OfType<DisplayedValueUpdated>());
+        Assert.Equal(Assert.Single(result.Events.OfType<DisplayedValueProduced>()).ValueId, final.ValueId);
+        Assert.DoesNotContain(PlotlyHtml.LibraryMarker, HtmlOf(final));
+        Assert.Contains(",0.02]", HtmlOf(final));   // the loss of step 50 ends the loss curve
     }
 }
