@@ -9,6 +9,8 @@ public static class RepoPaths
 
     public static string TinyConfig => Path.Combine(Root, "configs", "tiny.yaml");
 
+    public static string Notebooks => Path.Combine(Root, "notebooks");
+
     public static string NewTempDir(string prefix)
     {
         var dir = Path.Combine(Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");

@@ -41,6 +41,19 @@ public static class PlotlyHtml
     }
 
     /// <summary>
+    /// A script element carrying plotly.js, or null when an output of this process already carried it. The extension
+    /// shows it in the <c>#r</c> cell, so that the library is on the page once per notebook, above every chart, and
+    /// charts (above all a live chart, redrawn many times) stay small.
+    /// </summary>
+    public static string? LibraryScript()
+    {
+        if (!TakeLibrary()) return null;
+        var sb = new StringBuilder("<script type=\"text/javascript\">\n");
+        AppendLibrary(sb);
+        return sb.Append("</script>").ToString();
+    }
+
+    /// <summary>
     /// Makes the next chart output carry plotly.js again, e.g. after the output that carried it was cleared and the
     /// page reloaded (a saved notebook only has what its outputs hold).
     /// </summary>

@@ -15,7 +15,7 @@ public sealed class ConsumerTests
     {
         var feed = PackedFeed.Folder;
         var app = Path.Combine(Path.GetTempPath(), $"stepaudio-consumer-{Guid.NewGuid():N}");
-        Assert.False(app.StartsWith(Repo.Root, StringComparison.Ordinal));
+        Assert.False(app.StartsWith(RepoPaths.Root, StringComparison.Ordinal));
         Directory.CreateDirectory(app);
         File.WriteAllText(Path.Combine(app, "consumer.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">

@@ -11,7 +11,7 @@ public sealed class HtmlExportTests
     public void An_exported_notebook_renders_its_charts_offline_in_headless_chromium()
     {
         var chromium = ToolTier.Tool("chromium", "chromium-browser", "google-chrome");
-        var name = Directory.GetFiles(Repo.Notebooks, "*.ipynb").Select(Path.GetFileName).Order()
+        var name = Directory.GetFiles(RepoPaths.Notebooks, "*.ipynb").Select(Path.GetFileName).Order()
             .First(n => n!.Contains("stage2", StringComparison.Ordinal))!;
         RealToolNotebookTests.Executed(name);
         var ipynb = RealToolNotebookTests.ExecutedPath(name);
@@ -25,7 +25,7 @@ public sealed class HtmlExportTests
         var dom = ToolTier.Run(chromium, offline.Append("--dump-dom").Append(html), dir, timeoutSeconds: 180);
         Assert.Contains("main-svg", dom);
 
-        var screenshot = Path.Combine(Repo.Root, "artifacts", "screenshots", Path.ChangeExtension(name, ".png"));
+        var screenshot = Path.Combine(RepoPaths.Root, "artifacts", "screenshots", Path.ChangeExtension(name, ".png"));
         Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
         File.Delete(screenshot);
         ToolTier.Run(chromium, offline.Concat(new[] { $"--screenshot={screenshot}", "--window-size=1280,2400", html }), dir,
