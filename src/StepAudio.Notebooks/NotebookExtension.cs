@@ -1,4 +1,5 @@
 using System.Reflection;
+using Microsoft.AspNetCore.Html;
 using Microsoft.DotNet.Interactive;
 using StepAudio.Platform;
 
@@ -12,7 +13,7 @@ public static class NotebookExtension
 {
     static int loaded;
 
-    /// <summary>Installs the load fixes and formatters once per process; later calls only re-announce.</summary>
+    /// <summary>Installs the load fixes once per process and (again) the formatters, and announces itself.</summary>
     public static void Load(Kernel kernel)
     {
         ArgumentNullException.ThrowIfNull(kernel);
@@ -21,10 +22,16 @@ public static class NotebookExtension
             // Both before the first torch call or chart: a failed TorchSharp type initializer needs a kernel restart.
             TorchRuntime.EnsureRegistered();
             FSharpCoreResolver.Install();
-            NotebookFormatters.Register();
         }
+        // Every time: Formatter.ResetToDefault() (a user's, or a test's) drops them.
+        NotebookFormatters.Register();
         if (KernelInvocationContext.Current is { } context)
-            KernelInvocationContextExtensions.Display(context, $"StepAudio.Notebooks {Version} loaded", "text/plain");
+        {
+            var library = PlotlyHtml.LibraryScript();
+            var note = library == null ? "" : $" ({Html.Encode(PlotlyJs.ResourceName)} inlined: charts render offline)";
+            KernelInvocationContextExtensions.Display(context,
+                new HtmlString($"<div>StepAudio.Notebooks {Html.Encode(Version)} loaded{note}</div>{library}"), "text/html");
+        }
     }
 
     /// <summary>The package's informational version (e.g. <c>0.1.0-dev.20261202.061500</c>).</summary>

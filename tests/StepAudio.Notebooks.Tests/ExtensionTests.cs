@@ -17,4 +17,27 @@ public sealed class ExtensionTests : IDisposable
         var value = result.Events.OfType<ReturnValueProduced>().Single();
         Assert.Equal(6f, (float)value.Value!);
     }
+
+    [Fact]
+    public async Task The_load_cell_carries_plotly_js_once_so_later_charts_stay_small()
+    {
+        PlotlyHtml.InlineLibraryAgain();   // as in a fresh kernel process
+        using var kernel = NotebookHost.CreateKernel();
+        var csharp = (Microsoft.DotNet.Interactive.CSharp.CSharpKernel)kernel.ChildKernels.Single();
+        csharp.AddAssemblyReferences(new[] { typeof(NotebookExtension).Assembly.Location, typeof(Plotly.NET.GenericChart).Assembly.Location,
+            typeof(Plotly.NET.CSharp.Chart).Assembly.Location });
+        var load = await kernel.SendAsync(new SubmitCode(
+            "StepAudio.Notebooks.NotebookExtension.Load(Microsoft.DotNet.Interactive.KernelInvocationContext.Current.HandlingKernel.RootKernel);"));
+        NotebookHost.EnsureSucceeded(load, "loading the extension");
+        var announced = Assert.Single(NotebookHost.Html(load));
+        Assert.Contains("StepAudio.Notebooks", announced);
+        Assert.Contains(PlotlyHtml.LibraryMarker, announced);
+
+        var chart = await kernel.SendAsync(new SubmitCode(
+            "Plotly.NET.CSharp.Chart.Line<double, double, string>(x: new[] { 1.0, 2 }, y: new[] { 2.0, 1 })"));
+        NotebookHost.EnsureSucceeded(chart, "a chart cell");
+        var html = Assert.Single(NotebookHost.Html(chart));
+        Assert.Contains("Plotly.newPlot", html);
+        Assert.DoesNotContain(PlotlyHtml.LibraryMarker, html);
+    }
 }

@@ -1,3 +1,4 @@
+using StepAudio.Nn;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -66,9 +67,10 @@ public sealed class MelSpectrogram : IDisposable
     /// <summary>Log-mel from a magnitude: <c>[B, F, T] → [B, num_mels, T]</c>.</summary>
     public Tensor FromMagnitude(Tensor magnitude)
     {
+        TensorChecks.Check(magnitude, "MelSpectrogram.FromMagnitude", "magnitude", TensorKind.Float, "batch", Params.FreqBins, "frames");
         using var scope = NewDisposeScope();
         long b = magnitude.shape[0];
-        var m = MelBasis.to(magnitude.device).unsqueeze(0).expand(b, -1, -1);
+        var m = MelBasis.to(magnitude.dtype, magnitude.device).unsqueeze(0).expand(b, -1, -1);
         var mel = bmm(m, magnitude).clamp_(min: 1e-5).log_();
         return mel.MoveToOuterDisposeScope();
     }
@@ -83,6 +85,7 @@ public sealed class MelSpectrogram : IDisposable
     /// <summary>The log-mel of one mono clip as <c>[num_mels, T]</c>.</summary>
     public Tensor Compute(float[] samples)
     {
+        ArgumentNullException.ThrowIfNull(samples);
         using var scope = NewDisposeScope();
         var wav = SampleTensor.FromMono(samples);
         return Compute(wav).squeeze(0).MoveToOuterDisposeScope();
@@ -90,14 +93,15 @@ public sealed class MelSpectrogram : IDisposable
 
     void CheckInput(Tensor wav)
     {
-        if (wav.dim() != 2)
-            throw new ArgumentException($"mel input must be [batch, samples]; got [{string.Join(", ", wav.shape)}]");
-        if (wav.dtype != ScalarType.Float32)
-            throw new ArgumentException($"mel input must be float32; got {wav.dtype}");
+        const string api = "MelSpectrogram";
+        if (wav is null) throw new ArgumentNullException(nameof(wav), $"{api}: wav is null");
+        if (wav.dim() != 2 || wav.dtype != ScalarType.Float32)
+            throw new TensorArgumentException(
+                $"{api}: wav must be float32 [batch, samples] (mono; use SampleTensor.FromClip); got {TensorChecks.Describe(wav)}", nameof(wav));
         if (wav.shape[1] < MinSamples)
-            throw new ArgumentException(
-                $"audio of {wav.shape[1]} samples is too short for the mel (needs at least {MinSamples} samples " +
-                $"= {1000.0 * MinSamples / Params.SamplingRate:F0} ms at {Params.SamplingRate} Hz)");
+            throw new TensorArgumentException(
+                $"{api}: audio of {wav.shape[1]} samples is too short for the mel (needs at least {MinSamples} samples " +
+                $"= {1000.0 * MinSamples / Params.SamplingRate:F0} ms at {Params.SamplingRate} Hz)", nameof(wav));
     }
 
     /// <inheritdoc />

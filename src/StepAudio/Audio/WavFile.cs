@@ -175,7 +175,14 @@ public static class WavFile
     /// Writes a WAV file (16-bit PCM by default, or 32-bit float) to a temporary file and renames it into place.
     /// Integer output is clipped to [-1, 1].
     /// </summary>
-    public static void Write(string path, AudioClip clip, WavSampleFormat format = WavSampleFormat.Pcm, int bits = 16)
+    public static void Write(string path, AudioClip clip, WavSampleFormat format = WavSampleFormat.Pcm, int bits = 16) =>
+        AtomicFile.WriteAllBytes(path, Encode(clip, format, bits));
+
+    /// <summary>
+    /// The bytes <see cref="Write"/> would write (16-bit PCM by default), for audio that stays in memory, e.g. a
+    /// notebook player's <c>data:audio/wav</c> URI.
+    /// </summary>
+    public static byte[] Encode(AudioClip clip, WavSampleFormat format = WavSampleFormat.Pcm, int bits = 16)
     {
         if (!((format == WavSampleFormat.Pcm && bits is 8 or 16 or 24 or 32) || (format == WavSampleFormat.Float && bits is 32 or 64)))
             throw new ArgumentException($"cannot write {bits}-bit {format}");
@@ -199,7 +206,7 @@ public static class WavFile
         for (int i = 0; i < n; i++)
             for (int c = 0; c < ch; c++, o += bytesPer)
                 EncodeSample(span.Slice(o, bytesPer), clip.Channels[c][i], format, bits);
-        AtomicFile.WriteAllBytes(path, buf);
+        return buf;
     }
 
     static void EncodeSample(Span<byte> s, float v, WavSampleFormat format, int bits)

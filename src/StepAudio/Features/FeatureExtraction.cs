@@ -40,6 +40,7 @@ public static class FeatureExtraction
     /// </summary>
     public static FeatureExtractionSummary Run(StepAudioConfig config, Action<FeatureExtractionProgress>? progress = null)
     {
+        ArgumentNullException.ThrowIfNull(config);
         var watch = Stopwatch.StartNew();
         var manifests = new[] { config.Data.TrainPath, config.Data.ValPath }.OfType<string>().ToArray();
         var cacheDir = CacheDirectory(config);
@@ -89,6 +90,7 @@ public static class FeatureExtraction
     public static AudioTokenSummary PrepareAudioTokens(StepAudioConfig config,
         Action<FeatureExtractionProgress>? progress = null, Action<string>? log = null)
     {
+        ArgumentNullException.ThrowIfNull(config);
         var watch = Stopwatch.StartNew();
         var records = new[] { config.Data.TrainPath, config.Data.ValPath }.OfType<string>()
             .SelectMany(ManifestReader.Load).ToList();

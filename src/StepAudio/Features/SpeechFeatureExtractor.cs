@@ -27,6 +27,7 @@ public sealed class SpeechFeatureExtractor : IDisposable
     /// <summary>The clip as a mono float32 waveform <c>[1, N]</c> at <see cref="FeatureParams.SampleRate"/>.</summary>
     public Tensor Waveform(AudioClip clip)
     {
+        ArgumentNullException.ThrowIfNull(clip);
         var wav = SampleTensor.FromClip(clip);
         if (clip.SampleRate == Params.SampleRate) return wav;
         var r = resamplers.GetOrAdd(clip.SampleRate, rate => new Resampler(rate, Params.SampleRate));

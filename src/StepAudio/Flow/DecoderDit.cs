@@ -314,11 +314,16 @@ public sealed class Dit : nn.Module
     /// <summary>The configuration this estimator was built from.</summary>
     public DitConfig Config { get; }
 
+    /// <summary>Where the weights live; inputs must be there too.</summary>
+    public Device Device => in_proj.weight!.device;
+
     /// <summary>
     /// x, mu, cond [B, 80, T]; mask [B, 1, T] (float 0/1 or bool); t [B]; spks [B, 80] → velocity [B, 80, T].
     /// </summary>
     public Tensor forward(Tensor x, Tensor mask, Tensor mu, Tensor t, Tensor spks, Tensor cond)
     {
+        FlowChecks.Estimator("Dit.forward", Config.OutChannels, Device, x, mask, mu, spks, cond);
+        TensorChecks.Check(t, "Dit.forward", "t", TensorKind.Float, new Dim("batch", x.shape[0]));
         using var scope = NewDisposeScope();
         var c = t_embedder.forward(t).unsqueeze(1);                                   // (B, 1, H)
         var spk = spks.unsqueeze(2).expand(spks.size(0), spks.size(1), x.size(2));

@@ -120,7 +120,7 @@ public static class FlowMasks
 /// L2-normalised speaker embedding → <c>spk_embed_affine_layer</c>; <see cref="CausalConditionalCfm"/> turns them into
 /// 80-bin log-mel. Field names equal upstream's, so <c>state_dict()</c> keys equal those of <c>flow.pt</c>.
 /// </summary>
-public sealed class CausalMaskedDiffWithXvec : nn.Module
+public sealed partial class CausalMaskedDiffWithXvec : nn.Module
 {
 #pragma warning disable IDE1006
     public readonly DualCodebookEmbedding input_embedding;
@@ -155,6 +155,7 @@ public sealed class CausalMaskedDiffWithXvec : nn.Module
     /// <summary>spks = spk_embed_affine_layer(F.normalize(embedding, dim=1)): [B, 192] → [B, 80].</summary>
     public Tensor ProjectSpeaker(Tensor embedding)
     {
+        FlowChecks.Speaker("CausalMaskedDiffWithXvec.ProjectSpeaker", embedding, -1, Config.SpkEmbedDim, Device);
         using var scope = NewDisposeScope();
         var normalized = embedding / embedding.norm(1, true).clamp_min(1e-12);
         return spk_embed_affine_layer.forward(normalized).MoveToOuterDisposeScope();
@@ -163,6 +164,7 @@ public sealed class CausalMaskedDiffWithXvec : nn.Module
     /// <summary>input_embedding(clamp(token, 0)) with frames at or past token_len zeroed: [B, T, 2] → [B, T, input_size].</summary>
     public Tensor EmbedTokens(Tensor token, Tensor tokenLen)
     {
+        FlowChecks.Tokens("CausalMaskedDiffWithXvec.EmbedTokens", token, tokenLen, Config.VocabSize, Device);
         using var scope = NewDisposeScope();
         var mask = FlowMasks.Valid(tokenLen, token.size(1)).unsqueeze(-1);
         var emb = input_embedding.forward(token.clamp_min(0));
@@ -176,6 +178,7 @@ public sealed class CausalMaskedDiffWithXvec : nn.Module
     /// </summary>
     public (Tensor H, Tensor HMask, Tensor HLen) Encode(Tensor token, Tensor tokenLen, bool maskPadding = true)
     {
+        FlowChecks.Tokens("CausalMaskedDiffWithXvec.Encode", token, tokenLen, Config.VocabSize, Device);
         using var scope = NewDisposeScope();
         var emb = EmbedTokens(token, tokenLen);
         var (xs, masks, lens) = encoder.forward(emb, tokenLen, maskPadding);
@@ -192,7 +195,7 @@ public sealed class CausalMaskedDiffWithXvec : nn.Module
     public Tensor Inference(Tensor token, Tensor tokenLen, Tensor promptToken, Tensor promptTokenLen, Tensor promptFeat,
         Tensor promptFeatLen, Tensor embedding, Tensor noise, int? nTimesteps = null)
     {
-        if (token.size(0) != 1) throw new ArgumentException("flow inference runs one utterance at a time (batch 1)", nameof(token));
+        CheckInference(token, tokenLen, promptToken, promptTokenLen, promptFeat, promptFeatLen, embedding, noise);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var spks = ProjectSpeaker(embedding);
@@ -218,6 +221,7 @@ public sealed class CausalMaskedDiffWithXvec : nn.Module
     /// </summary>
     public FlowLoss ComputeLoss(FlowBatch batch, CfmDraws draws, bool maskPadding = true)
     {
+        CheckBatch(batch);
         using var scope = NewDisposeScope();
         var spks = ProjectSpeaker(batch.Embedding);
         Tensor h, hLen;
@@ -235,6 +239,7 @@ public sealed class CausalMaskedDiffWithXvec : nn.Module
         else (h, _, hLen) = Encode(batch.SpeechToken, batch.SpeechTokenLen, maskPadding);
 
         long tMel = h.size(1);
+        FlowChecks.Draws("CausalMaskedDiffWithXvec.ComputeLoss", draws, h.size(0), Config.OutputSize, tMel);
         var x1 = AlignFrames(batch.SpeechFeat, tMel).transpose(1, 2);           // (B, 80, T)
         var valid = minimum(hLen, batch.SpeechFeatLen.to(hLen.device));
         var mask = FlowMasks.Valid(valid, tMel).unsqueeze(1).to_type(x1.dtype);  // (B, 1, T)

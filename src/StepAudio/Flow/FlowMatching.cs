@@ -1,5 +1,6 @@
 // Mirrors stepvocoder/cosyvoice2/flow/flow_matching.py (CausalConditionalCFM).
 using System.Text.Json;
+using StepAudio.Nn;
 using static TorchSharp.torch;
 
 namespace StepAudio.Flow;
@@ -137,6 +138,9 @@ public sealed class CausalConditionalCfm : nn.Module
     /// </summary>
     public CfmLoss ComputeLoss(Tensor x1, Tensor mask, Tensor mu, Tensor spks, Tensor cond, CfmDraws draws)
     {
+        const string api = "CausalConditionalCfm.ComputeLoss";
+        FlowChecks.Estimator(api, estimator.Config.OutChannels, estimator.Device, x1, mask, mu, spks, cond, "x1");
+        FlowChecks.Draws(api, draws, x1.shape[0], x1.shape[1], x1.shape[2]);
         using var scope = NewDisposeScope();
         double s = 1 - Config.SigmaMin;
         var t = draws.T.to(x1.dtype, x1.device).view(-1, 1, 1);
@@ -174,12 +178,15 @@ public sealed class CausalConditionalCfm : nn.Module
     public Tensor Sample(Tensor mu, Tensor mask, Tensor spks, Tensor cond, Tensor noise, int? nTimesteps = null,
         double temperature = 1.0)
     {
+        const string api = "CausalConditionalCfm.Sample";
+        FlowChecks.Estimator(api, estimator.Config.OutChannels, estimator.Device, mu, mask, mu, spks, cond, "mu");
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         long b = mu.size(0), len = mu.size(2);
-        if (noise.dim() != 3 || noise.size(2) < len || (noise.size(0) != 1 && noise.size(0) != b))
-            throw new ArgumentException(
-                $"noise must be [1 or {b}, {mu.size(1)}, >= {len}], got [{string.Join(", ", noise.shape)}]", nameof(noise));
+        if (noise.dim() != 3 || !is_floating_point(noise) || noise.size(1) != mu.size(1) || noise.size(2) < len
+            || (noise.size(0) != 1 && noise.size(0) != b))
+            throw new TensorArgumentException(
+                $"{api}: noise must be floating-point [1 or {b}, {mu.size(1)}, >= {len}]; got {TensorChecks.Describe(noise)}", nameof(noise));
         var x = noise.narrow(2, 0, len).to(mu.dtype, mu.device) * temperature;
         if (x.size(0) != b) x = x.expand(b, x.size(1), len);
         var tSpan = TSpan(nTimesteps ?? Config.NTimesteps, mu.device, Config.TScheduler).to_type(mu.dtype);

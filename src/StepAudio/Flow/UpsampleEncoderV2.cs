@@ -396,6 +396,11 @@ public sealed class UpsampleConformerEncoderV2 : nn.Module
     /// </summary>
     public (Tensor Xs, Tensor Masks, Tensor Lengths) forward(Tensor xs, Tensor xsLens, bool maskPadding = true)
     {
+        const string api = "UpsampleConformerEncoderV2.forward";
+        TensorChecks.Check(xs, api, "xs", TensorKind.Float, "batch", "frames", Config.InputSize);
+        TensorChecks.Check(xsLens, api, "xs_lens", TensorKind.Integer, new Dim("batch", xs.shape[0]));
+        TensorChecks.OnDevice(xs, api, "xs", after_norm.weight!.device);
+        TensorChecks.OnDevice(xsLens, api, "xs_lens", after_norm.weight!.device);
         using var scope = NewDisposeScope();
         var masks = FlowMasks.Valid(xsLens, xs.size(1)).unsqueeze(1);       // (B, 1, T)
         var (x, posEmb) = embed.forward(xs);

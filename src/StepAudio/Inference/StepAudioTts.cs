@@ -5,6 +5,7 @@ using StepAudio.Config;
 using StepAudio.Features;
 using StepAudio.Flow;
 using StepAudio.Llm;
+using StepAudio.Nn;
 using StepAudio.Tokenizers;
 using StepAudio.Training;
 using StepAudio.Vocoder;
@@ -95,6 +96,11 @@ public sealed class StepAudioTts : IDisposable
     /// </summary>
     public TtsResult Clone(string promptWav, string promptText, string targetText, TtsOptions? options = null)
     {
+        const string api = "StepAudioTts.Clone";
+        TensorChecks.Text(promptWav, api, nameof(promptWav));
+        ArgumentNullException.ThrowIfNull(promptText);
+        TensorChecks.Text(targetText, api, nameof(targetText));
+        CheckOptions(options, api);
         var prompt = Prompt(promptWav);
         return Speak(ClonePrompt(prompt, promptText, targetText), prompt, options ?? new TtsOptions());
     }
@@ -121,7 +127,11 @@ public sealed class StepAudioTts : IDisposable
     public TtsResult Edit(string inputWav, string audioText, string editType, string? editInfo, string? text = null,
         int iterations = 1, TtsOptions? options = null)
     {
-        if (iterations < 1) throw new ArgumentOutOfRangeException(nameof(iterations), "at least one iteration");
+        const string api = "StepAudioTts.Edit";
+        if (iterations < 1) throw new ArgumentOutOfRangeException(nameof(iterations), $"{api}: at least one iteration; got {iterations}");
+        TensorChecks.Text(inputWav, api, nameof(inputWav));
+        CheckEdit(editType, editInfo, text, api);
+        CheckOptions(options, api);
         options ??= new TtsOptions();
         var source = Prompt(inputWav);
         TtsResult? result = null;
@@ -132,6 +142,29 @@ public sealed class StepAudioTts : IDisposable
             if (i + 1 < iterations) source = PromptFrom(result.Audio, inputWav + $" (iteration {i + 1})");
         }
         return result!;
+    }
+
+    // Before any audio is read: a wrong edit request should not cost a tokenizer pass.
+    static void CheckEdit(string editType, string? editInfo, string? text, string api)
+    {
+        TensorChecks.Text(editType, api, nameof(editType));
+        if (!Step1PromptTemplates.EditTypes.Contains(editType))
+            throw new ArgumentException($"{api}: edit type '{editType}' is not one of {string.Join(", ", Step1PromptTemplates.EditTypes)} " +
+                                        "(use Clone for cloning)", nameof(editType));
+        if (editType is "emotion" or "speed" or "style" && string.IsNullOrWhiteSpace(editInfo))
+            throw new ArgumentException($"{api}: {editType} edits need editInfo (the target {editType}, or \"remove\")", nameof(editInfo));
+        if (editType == "paralinguistic" && string.IsNullOrWhiteSpace(text))
+            throw new ArgumentException($"{api}: paralinguistic edits need text (the new text with its non-verbal tags)", nameof(text));
+    }
+
+    static void CheckOptions(TtsOptions? o, string api)
+    {
+        if (o is null) return;
+        if (!(o.MaxSeconds > 0))
+            throw new ArgumentOutOfRangeException(nameof(o.MaxSeconds), $"{api}: options.MaxSeconds must be positive; got {o.MaxSeconds}");
+        if (o.FlowSteps is < 1)
+            throw new ArgumentOutOfRangeException(nameof(o.FlowSteps), $"{api}: options.FlowSteps must be at least 1; got {o.FlowSteps}");
+        ArgumentNullException.ThrowIfNull(o.Generation);
     }
 
     sealed record PromptFeatures(AudioClip Raw, AudioClip Clip, float[,] Mel, int[] Tokens, float[] Embedding);

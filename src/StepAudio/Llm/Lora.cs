@@ -164,6 +164,8 @@ public static class Step1Lora
     /// </summary>
     public static IReadOnlyDictionary<string, LoraLinear> Inject(Step1ForCausalLM model, LoraConfig config)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(config);
         config.Validate();
         if (Adapters(model).Count > 0) throw new InvalidOperationException("this model already has LoRA adapters");
         var result = new Dictionary<string, LoraLinear>();

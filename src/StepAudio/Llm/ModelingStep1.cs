@@ -1,5 +1,6 @@
 // Mirrors modeling_step1.py of the Step-Audio-EditX model folder (Step1Config, RMSNorm, ALiBi, attention, MLP, decoder layer, model, causal LM).
 using System.Text.Json;
+using StepAudio.Nn;
 using StepAudio.Platform;
 using TorchSharp.Modules;
 using TorchSharp;
@@ -268,6 +269,14 @@ public sealed class Step1KvCache : IDisposable
     /// <summary>Tokens cached so far.</summary>
     public long Length => keys[0]?.shape[2] ?? 0;
 
+    /// <summary>Layers this cache was made for.</summary>
+    public int Layers => keys.Length;
+
+    /// <summary>The batch size cached (-1 while empty).</summary>
+    public long Batch => keys[0]?.shape[0] ?? -1;
+
+    internal bool IsOn(Device device) => keys[0] is not { } k || (k.device_type == device.type && k.device_index == device.index);
+
     /// <summary>Appends <c>[B, groups, S, D]</c> keys/values of one layer and returns the full ones.</summary>
     public (Tensor Keys, Tensor Values) Append(int layer, Tensor k, Tensor v)
     {
@@ -505,9 +514,14 @@ public sealed class Step1Model : nn.Module<Tensor, Tensor>
     /// <paramref name="hiddenStates"/>, when given, receives Hugging Face's <c>output_hidden_states</c>: the embeddings,
     /// the output of every block but the last, and the final-normed output (detached copies the caller disposes).
     /// </summary>
-    public Tensor forward(Tensor inputIds, Step1KvCache? cache, List<Tensor>? hiddenStates = null)
+    public Tensor forward(Tensor inputIds, Step1KvCache? cache, List<Tensor>? hiddenStates = null) =>
+        Forward(inputIds, cache, hiddenStates, "Step1Model.forward");
+
+    internal Tensor Forward(Tensor inputIds, Step1KvCache? cache, List<Tensor>? hiddenStates, string api)
     {
-        CheckTokenIds(inputIds, Config.VocabSize);
+        CheckTokenIds(inputIds, Config.VocabSize, api);
+        TensorChecks.OnDevice(inputIds, api, "input_ids", embed_tokens.weight!.device);
+        if (cache is not null) CheckCache(cache, inputIds.shape[0], api);
         using var products = CpuConvolutionGuard.OneDnnProductsFor(embed_tokens.weight!);   // bf16 GEMMs: 10× with oneDNN
         using var scope = NewDisposeScope();
         var h = embed_tokens.call(inputIds);
@@ -523,19 +537,23 @@ public sealed class Step1Model : nn.Module<Tensor, Tensor>
         return output.MoveToOuterDisposeScope();
     }
 
-    /// <summary>Throws a clear error unless <paramref name="ids"/> is a 2-D int64 tensor of ids in [0, vocab).</summary>
-    public static void CheckTokenIds(Tensor ids, long vocabSize)
+    /// <summary>Throws a clear error unless <paramref name="ids"/> is a non-empty [batch, seq] int64 tensor of ids in [0, vocab).</summary>
+    public static void CheckTokenIds(Tensor ids, long vocabSize, string api = "Step1Model.forward")
     {
-        if (ids.dim() != 2)
-            throw new ArgumentException($"input_ids must be [batch, sequence], got [{string.Join(", ", ids.shape)}]");
-        if (ids.dtype != ScalarType.Int64)
-            throw new ArgumentException($"input_ids must be int64, got {ids.dtype}");
-        if (ids.numel() == 0) throw new ArgumentException("input_ids is empty");
-        long min = ids.min().item<long>(), max = ids.max().item<long>();
-        if (min < 0 || max >= vocabSize)
-            throw new ArgumentOutOfRangeException(nameof(ids),
-                $"token id {(min < 0 ? min : max)} is outside the vocabulary [0, {vocabSize}); " +
-                "check the tokenizer and the audio-token offset match this model's config.json");
+        TensorChecks.Check(ids, api, "input_ids", TensorKind.Int64, "batch", "seq");
+        if (ids.numel() == 0) throw new TensorArgumentException($"{api}: input_ids is empty ({TensorChecks.Describe(ids)})", "input_ids");
+        TensorChecks.IdsInRange(ids, api, "input_ids", 0, vocabSize,
+            "check the tokenizer and the audio-token offset match this model's config.json");
+    }
+
+    void CheckCache(Step1KvCache cache, long batch, string api)
+    {
+        if (cache.Layers != layers.Count)
+            throw new ArgumentException($"{api}: the KV cache has {cache.Layers} layers but the model has {layers.Count}", nameof(cache));
+        if (cache.Length > 0 && cache.Batch != batch)
+            throw new ArgumentException($"{api}: the KV cache holds batch {cache.Batch} but input_ids has batch {batch}", nameof(cache));
+        if (cache.Length > 0 && !cache.IsOn(embed_tokens.weight!.device))
+            throw new ArgumentException($"{api}: the KV cache is on another device than the model", nameof(cache));
     }
 }
 
@@ -551,15 +569,27 @@ public static class CausalLmLoss
     /// <summary>Mean shifted cross-entropy of <paramref name="logits"/> [B, S, V] against <paramref name="labels"/> [B, S].</summary>
     public static Tensor Compute(Tensor logits, Tensor labels)
     {
-        if (logits.dim() != 3 || labels.dim() != 2 || logits.shape[0] != labels.shape[0] || logits.shape[1] != labels.shape[1])
-            throw new ArgumentException($"logits [{string.Join(", ", logits.shape)}] and labels " +
-                                        $"[{string.Join(", ", labels.shape)}] must be [B, S, V] and [B, S]");
+        const string api = "CausalLmLoss.Compute";
+        TensorChecks.Check(logits, api, "logits", TensorKind.Float, "batch", "seq", "vocab");
+        TensorChecks.Check(labels, api, "labels", TensorKind.Integer, logits.shape[0], logits.shape[1]);
+        if (logits.shape[1] < 2) throw new TensorArgumentException($"{api}: a next-token loss needs at least 2 positions; got {logits.shape[1]}", nameof(logits));
+        TensorChecks.OnDevice(labels, api, "labels", logits.device);
         using var scope = NewDisposeScope();
+        CheckLabels(labels, logits.shape[2], api);
         long s = logits.shape[1], v = logits.shape[2];
         var shiftLogits = logits.narrow(1, 0, s - 1).to_type(ScalarType.Float32).reshape(-1, v);
         var shiftLabels = labels.narrow(1, 1, s - 1).reshape(-1).to_type(ScalarType.Int64);
         return functional.cross_entropy(shiftLogits, shiftLabels, ignore_index: IgnoreIndex)
             .MoveToOuterDisposeScope();
+    }
+
+    // cross_entropy's own "target out of bounds" is a native error; say which id and why.
+    static void CheckLabels(Tensor labels, long vocab, string api)
+    {
+        var scored = labels.ne(IgnoreIndex);
+        if (!scored.any().item<bool>()) return;
+        var ids = labels.masked_select(scored);
+        TensorChecks.IdsInRange(ids, api, "labels", 0, vocab, $"labels are vocabulary ids, or {IgnoreIndex} for positions not scored");
     }
 }
 
@@ -612,13 +642,15 @@ public sealed class Step1ForCausalLM : nn.Module<Tensor, Tensor>
     public Tensor forward(Tensor inputIds, Step1KvCache? cache, List<Tensor>? hiddenStates = null)
     {
         using var scope = NewDisposeScope();
-        var h = model.forward(inputIds, cache, hiddenStates);
+        var h = model.Forward(inputIds, cache, hiddenStates, "Step1ForCausalLM.forward");
         return lm_head.call(h).MoveToOuterDisposeScope();
     }
 
     /// <summary>Logits and the shifted next-token loss (<see cref="CausalLmLoss"/>) for right-padded labels.</summary>
     public (Tensor Logits, Tensor Loss) forward(Tensor inputIds, Tensor labels)
     {
+        Step1Model.CheckTokenIds(inputIds, Config.VocabSize, "Step1ForCausalLM.forward");
+        TensorChecks.Check(labels, "Step1ForCausalLM.forward", "labels", TensorKind.Integer, inputIds.shape[0], inputIds.shape[1]);
         var logits = forward(inputIds);
         return (logits, CausalLmLoss.Compute(logits, labels));
     }

@@ -75,8 +75,17 @@ public static class Step1Generator
     public static Step1GenerationResult Generate(Step1ForCausalLM model, IReadOnlyList<int> promptIds,
         Step1GenerationOptions? options = null)
     {
+        const string api = "Step1Generator.Generate";
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(promptIds);
         options ??= new Step1GenerationOptions();
-        if (promptIds.Count == 0) throw new ArgumentException("the prompt is empty", nameof(promptIds));
+        if (promptIds.Count == 0) throw new ArgumentException($"{api}: the prompt is empty", nameof(promptIds));
+        long vocab = model.Config.VocabSize;
+        for (int i = 0; i < promptIds.Count; i++)
+            if (promptIds[i] < 0 || promptIds[i] >= vocab)
+                throw new ArgumentOutOfRangeException(nameof(promptIds),
+                    $"{api}: prompt id {promptIds[i]} at position {i} is outside the vocabulary [0, {vocab}); " +
+                    "build prompts with the tokenizer of this model");
         if (options.Temperature <= 0 && options.DoSample)
             throw new ArgumentOutOfRangeException(nameof(options), "temperature must be positive when sampling");
         int limit = options.MaxLength - promptIds.Count;

@@ -31,6 +31,7 @@ public sealed record TrainerOptions
 /// </summary>
 public sealed partial class Trainer(StepAudioConfig config, TrainerOptions? options = null)
 {
+    readonly StepAudioConfig config = config ?? throw new ArgumentNullException(nameof(config), "Trainer: config is null; load one with ConfigLoader.Load");
     readonly TrainerOptions options = options ?? new TrainerOptions();
 
     /// <summary>Subscribe here (progress bars, notebook charts) before <see cref="Run(CancellationToken)"/>.</summary>
@@ -78,6 +79,7 @@ public sealed partial class Trainer(StepAudioConfig config, TrainerOptions? opti
         if (config.Device != "cpu")
             throw config.Error("device", $"is '{config.Device}', but training runs on the CPU in this version (CUDA comes with the real-scale work)",
                 "set device: cpu");
+        CheckInputs(inputs, mode, useLlm, useFlow);
         int threadsBefore = torch.get_num_threads();
         if (config.NumThreads > 0) torch.set_num_threads(config.NumThreads);
         try
@@ -175,5 +177,19 @@ public sealed partial class Trainer(StepAudioConfig config, TrainerOptions? opti
             TrainingCheckpoints.LoadFlow(models.Flow, full);
         }
         Events.Publish(new TrainingMessage("info", $"initialised from {full}"));
+    }
+
+    // Inputs a notebook kept from another config or mode would fail deep inside a stage; say so before any folder exists.
+    static void CheckInputs(TrainingInputs? inputs, TrainMode mode, bool useLlm, bool useFlow)
+    {
+        if (inputs is null) return;
+        string Missing(string what, string flag) =>
+            $"Trainer.Run: mode {mode.ToString().ToLowerInvariant()} trains the {what}, but the inputs were prepared without it; " +
+            $"call TrainingInputs.Prepare(config, llm: {(useLlm ? "true" : "false")}, flow: {(useFlow ? "true" : "false")}) ({flag})";
+        if (useLlm && inputs.Models.Llm is null) throw new ArgumentException(Missing("LLM", "llm: false was given"), nameof(inputs));
+        if (useFlow && inputs.Models.Flow is null) throw new ArgumentException(Missing("flow", "flow: false was given"), nameof(inputs));
+        Tensor? weight = inputs.Models.Llm is { } llm ? llm.LmHeadWeight : inputs.Models.Flow?.encoder_proj.weight;
+        if (weight is { IsInvalid: true })
+            throw new ObjectDisposedException(nameof(inputs), "Trainer.Run: the inputs' models have been disposed; prepare them again");
     }
 }

@@ -37,6 +37,7 @@ public sealed class TrainingModels : IDisposable
     /// <summary>Builds what <paramref name="llm"/>/<paramref name="flow"/> ask for.</summary>
     public static TrainingModels Build(StepAudioConfig config, bool llm, bool flow)
     {
+        ArgumentNullException.ThrowIfNull(config);
         Step1ForCausalLM? lm = null;
         CausalMaskedDiffWithXvec? fm = null;
         try

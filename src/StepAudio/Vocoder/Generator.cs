@@ -381,9 +381,7 @@ public sealed class HiftGenerator : nn.Module<Tensor, Tensor>, IVocoder
     /// </summary>
     public HiftOutput Inference(Tensor mel, HiftDraws? draws = null)
     {
-        if (mel.dim() != 3 || mel.shape[1] != Config.InChannels)
-            throw new ArgumentException(
-                $"HiFT input must be a log-mel [batch, {Config.InChannels}, frames]; got [{string.Join(", ", mel.shape)}]");
+        CheckMel(mel, "HiftGenerator.Inference");
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var f0 = PredictF0(mel);
@@ -395,6 +393,7 @@ public sealed class HiftGenerator : nn.Module<Tensor, Tensor>, IVocoder
     /// <summary>The F0 predictor alone: mel <c>[B, in, T]</c> → F0 <c>[B, T]</c> in Hz.</summary>
     public Tensor PredictF0(Tensor mel)
     {
+        CheckMel(mel, "HiftGenerator.PredictF0");
         using var noGrad = no_grad();
         return f0_predictor.call(mel);
     }
@@ -404,6 +403,8 @@ public sealed class HiftGenerator : nn.Module<Tensor, Tensor>, IVocoder
     /// </summary>
     public Tensor Source(Tensor f0, HiftDraws? draws = null)
     {
+        TensorChecks.Check(f0, "HiftGenerator.Source", "f0", TensorKind.Float, "batch", "frames");
+        TensorChecks.OnDevice(f0, "HiftGenerator.Source", "f0", conv_pre.weight.device);
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         long batch = f0.shape[0], samples = f0.shape[1] * SamplesPerFrame;
@@ -432,6 +433,10 @@ public sealed class HiftGenerator : nn.Module<Tensor, Tensor>, IVocoder
     /// </summary>
     public Tensor Decode(Tensor mel, Tensor source)
     {
+        CheckMel(mel, "HiftGenerator.Decode");
+        TensorChecks.Check(source, "HiftGenerator.Decode", "source", TensorKind.Float,
+            new Dim("batch", mel.shape[0]), 1L, new Dim("samples", mel.shape[2] * SamplesPerFrame));
+        TensorChecks.OnDevice(source, "HiftGenerator.Decode", "source", conv_pre.weight.device);
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         int nFft = Config.IstftNFft, hop = Config.IstftHopLen, bins = nFft / 2 + 1;
@@ -471,6 +476,14 @@ public sealed class HiftGenerator : nn.Module<Tensor, Tensor>, IVocoder
     void Freeze()
     {
         foreach (var (_, p) in named_parameters()) p.requires_grad = false;
+    }
+
+    // Log-mel [batch, in_channels, frames ≥ 1] on the weights' device.
+    void CheckMel(Tensor mel, string api)
+    {
+        TensorChecks.Check(mel, api, "mel", TensorKind.Float, "batch", Config.InChannels, "frames");
+        if (mel.shape[2] == 0) throw new TensorArgumentException($"{api}: mel has no frames ({TensorChecks.Describe(mel)})", nameof(mel));
+        TensorChecks.OnDevice(mel, api, "mel", conv_pre.weight.device);
     }
 
     static void Expect(Tensor t, string name, params long[] shape)

@@ -1,4 +1,5 @@
 using StepAudio.Audio;
+using StepAudio.Nn;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -149,9 +150,9 @@ public sealed class GriffinLim : IVocoder
 
     void CheckMel(Tensor logMel)
     {
-        if (logMel.dim() != 3 || logMel.shape[1] != mel.Params.NumMels)
-            throw new ArgumentException(
-                $"Griffin-Lim input must be a log-mel [batch, {mel.Params.NumMels}, frames]; got [{string.Join(", ", logMel.shape)}]");
+        TensorChecks.Check(logMel, "GriffinLim.Synthesize", "mel", TensorKind.Float, "batch", mel.Params.NumMels, "frames");
+        if (logMel.shape[2] == 0)
+            throw new TensorArgumentException($"GriffinLim.Synthesize: mel has no frames ({TensorChecks.Describe(logMel)})", nameof(logMel));
     }
 
     /// <inheritdoc />

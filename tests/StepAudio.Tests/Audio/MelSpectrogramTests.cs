@@ -26,9 +26,9 @@ public class MelSpectrogramTests
     {
         using var scope = NewDisposeScope();
         using var mel = new MelSpectrogram();
-        Assert.Contains("too short", Assert.Throws<ArgumentException>(() => mel.Compute(new float[720])).Message);
-        Assert.Throws<ArgumentException>(() => mel.Compute(zeros(2400)));
-        Assert.Throws<ArgumentException>(() => mel.Compute(zeros(new long[] { 1, 2400 }, ScalarType.Float64)));
+        Assert.Contains("too short", Assert.ThrowsAny<ArgumentException>(() => mel.Compute(new float[720])).Message);
+        Assert.ThrowsAny<ArgumentException>(() => mel.Compute(zeros(2400)));
+        Assert.ThrowsAny<ArgumentException>(() => mel.Compute(zeros(new long[] { 1, 2400 }, ScalarType.Float64)));
         Assert.Throws<ArgumentException>(() => new MelSpectrogram(new MelParams(Fmax: 13000)));
         Assert.Throws<ArgumentException>(() => new MelSpectrogram(new MelParams(WinSize: 4000)));
     }

@@ -72,7 +72,7 @@ public sealed class GriffinLimTests(Xunit.Abstractions.ITestOutputHelper output)
         var mag = gl.Magnitude(randn(2, 80, 5));
         Assert.Equal(new long[] { 2, 961, 5 }, mag.shape);
         Assert.True(mag.min().item<float>() >= 0);
-        var e = Assert.Throws<ArgumentException>(() => gl.Synthesize(randn(2, 81, 5)));
+        var e = Assert.ThrowsAny<ArgumentException>(() => gl.Synthesize(randn(2, 81, 5)));
         Assert.Contains("[batch, 80, frames]", e.Message);
     }
 }
