@@ -26,6 +26,8 @@ public static class NotebookFormatters
         Add<StepAudioConfig>(ConfigHtml.Render);
         Add<CheckpointInfo>(CheckpointHtml.Render);
         Add<TtsResult>(TtsResultHtml.Render);
+        Add<SetupCheck>(c => c.ToHtml());
+        Add<LoraSweepResult>(LoraSweepCharts.TableHtml);
         // Replaces Plotly.NET.Interactive's formatter if that is loaded too: ours renders offline (see PlotlyHtml).
         Add<GenericChart>(PlotlyHtml.Render);
     }

@@ -53,6 +53,14 @@ public static class PlotlyHtml
         return sb.Append("</script>").ToString();
     }
 
+    /// <summary>A script element carrying plotly.js, whatever earlier outputs carried (a standalone page needs its own).</summary>
+    public static string LibraryScriptAlways()
+    {
+        var sb = new StringBuilder("<script type=\"text/javascript\">\n");
+        AppendLibrary(sb);
+        return sb.Append("</script>").ToString();
+    }
+
     /// <summary>
     /// Makes the next chart output carry plotly.js again, e.g. after the output that carried it was cleared and the
     /// page reloaded (a saved notebook only has what its outputs hold).

@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Net;
 using System.Runtime.InteropServices;
-using System.Text;
 using StepAudio.Platform;
 using TorchSharp;
 
@@ -37,15 +35,10 @@ public sealed record SetupCheck(IReadOnlyList<(string Name, string Value)> Facts
         return new SetupCheck(facts, right);
     }
 
-    /// <summary>The facts as an HTML table.</summary>
-    public string ToHtml()
-    {
-        var sb = new StringBuilder("<table class=\"sa-setup\">");
-        foreach (var (name, value) in Facts)
-            sb.Append("<tr><th style=\"text-align:left\">").Append(WebUtility.HtmlEncode(name)).Append("</th><td style=\"text-align:left\">")
-              .Append(WebUtility.HtmlEncode(value)).Append("</td></tr>");
-        return sb.Append("</table>").ToString();
-    }
+    /// <summary>The facts as a table, the GEMM row marked when it failed.</summary>
+    public string ToHtml() => Html.Section("setup check", Html.Table(new[] { "", "" },
+        Facts.Select(f => new TableRow(new[] { Html.Encode(f.Name), Html.Encode(f.Value) },
+            f.Name == "float32 GEMM" && !GemmRight ? "sa-error" : null))));
 
     /// <inheritdoc />
     public override string ToString() => string.Join(Environment.NewLine, Facts.Select(f => $"{f.Name + ":",-20} {f.Value}"));

@@ -11,7 +11,7 @@ public sealed class PackedFeed : IDisposable
 {
     public PackedFeed()
     {
-        RepoRoot = StepAudio.Config.DefaultConfig.RepoRoot();
+        RepoRoot = RepoPaths.Root;
         Feed = Path.Combine(Path.GetTempPath(), $"stepaudio-nbfeed-{Guid.NewGuid():N}");
         Version = $"0.1.0-nbtest.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
         var start = new ProcessStartInfo("bash", new[] { Path.Combine(RepoRoot, "scripts", "pack.sh"), Feed })
