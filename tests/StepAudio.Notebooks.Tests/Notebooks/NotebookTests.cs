@@ -37,7 +37,7 @@ public sealed class NotebookTests(PackedFeed feed, QuickRuns runs, ITestOutputHe
         var run = await Run("01-data");
         Assert.Contains("<audio", run.AllHtml);
         Assert.Contains("data:audio/wav;base64,", run.AllHtml);
-        Assert.Contains("Plotly.newPlot", run.AllHtml);
+        Assert.Contains("class=\"sa-plot\"", run.AllHtml);
         Assert.Contains("training records", run.AllText);
     }
 
@@ -45,7 +45,7 @@ public sealed class NotebookTests(PackedFeed feed, QuickRuns runs, ITestOutputHe
     public async Task N02_features_show_a_mel_tokens_and_speaker_similarity()
     {
         var run = await Run("02-features");
-        Assert.True(Count(run.AllHtml, "Plotly.newPlot") >= 2, "a mel heatmap and the similarity heatmap");
+        Assert.True(Count(run.AllHtml, "class=\"sa-plot\"") >= 2, "a mel heatmap and the similarity heatmap");
         Assert.Contains("<audio", run.AllHtml);
         Assert.Matches(@"\d+ tokens for \d+ mel frames", run.AllText);
     }
@@ -105,7 +105,7 @@ public sealed class NotebookTests(PackedFeed feed, QuickRuns runs, ITestOutputHe
         Assert.Contains(path, run.AllText);
         var html = File.ReadAllText(path);
         Assert.Equal(1, Count(html, PlotlyHtml.LibraryMarker));
-        Assert.True(Count(html, "Plotly.newPlot") >= 4, "three loss charts and the mel comparison");
+        Assert.True(Count(html, "class=\"sa-plot\"") >= 4, "three loss charts and the mel comparison");
         Assert.True(Count(html, "data:audio/wav;base64,") >= 4, "prompt, before, after, target");
         Assert.DoesNotMatch(@"<script[^>]*\bsrc\s*=", html);
         Assert.Contains("git_commit", html);
