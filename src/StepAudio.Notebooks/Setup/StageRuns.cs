@@ -36,7 +36,8 @@ public static class StageRuns
 
     /// <summary>
     /// A trainer for <paramref name="stage"/> alone, writing to its fixed folder (replacing an earlier run there).
-    /// Stage 3 first makes sure stages 1 and 2 exist and starts from their weights. Subscribe to its events, then run it.
+    /// Stage 3 first makes sure stages 1 and 2 exist and starts from their weights (and sets <paramref name="config"/>'s
+    /// stage-1 and stage-2 epochs to 0). Subscribe to its events, then run it.
     /// </summary>
     public static Trainer CreateTrainer(TrainingStage stage, StepAudioConfig? config = null, Action<string>? log = null)
     {
