@@ -20,6 +20,8 @@ public static class NotebookFormatters
         Add<AudioComparison>(v => AudioHtml.Compare(v.A, v.B, v.LabelA, v.LabelB, v.Title));
         Add<MelView>(v => Html.Section(null, PlotlyHtml.Render(v.Chart)));
         Add<MelComparison>(v => Html.Section(null, PlotlyHtml.Render(v.Chart)));
+        Add<ProsodyView>(ProsodyHtml.Render);
+        Add<ClipComparison>(ProsodyHtml.Render);
         Add<RunOverview>(RunOverviewHtml.Render);
         Add<DataReport>(DataReportHtml.Render);
         Add<ParameterSummary>(ParameterSummaryHtml.Render);

@@ -33,6 +33,7 @@ public static class StepAudioCli
                      ValidateDataCommand.Create(),
                      MakeManifestCommand.Create(),
                      BenchFeaturesCommand.Create(),
+                     BenchProsodyCommand.Create(),
                      BenchVocoderCommand.Create(),
                      BenchLlmCommand.Create(),
                      BenchFlowCommand.Create(),

@@ -23,6 +23,21 @@ static class ChartEdit
         return GenericChart.setLayout(layout, chart);
     }
 
+    /// <summary>
+    /// A one-trace chart of plotly.js type <paramref name="type"/> with the attributes given: for what the typed C#
+    /// builders make awkward, such as y values with gaps (null) or bars over category names.
+    /// </summary>
+    public static GenericChart Trace(string type, params (string Name, object Value)[] values)
+    {
+        var trace = new Trace2D(type);
+        foreach (var (name, value) in values) trace.SetProperty(name, value);
+        return GenericChart.ofTraceObject(true, trace);
+    }
+
+    /// <summary>Finite values rounded to <paramref name="decimals"/>; NaN and infinities become null, which plotly.js draws as a gap.</summary>
+    public static double?[] Gaps(IEnumerable<double> values, int decimals = 2) =>
+        values.Select(v => double.IsFinite(v) ? Math.Round(v, decimals) : (double?)null).ToArray();
+
     /// <summary>A plotly.js title object.</summary>
     public static Dictionary<string, object> Title(string text) => new() { ["text"] = text };
 

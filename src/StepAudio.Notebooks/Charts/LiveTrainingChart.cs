@@ -48,6 +48,8 @@ public sealed class LiveTrainingChart : IDisposable
     public static LiveTrainingChart Attach(TrainingEvents events, TimeSpan? minInterval = null, string? title = null)
     {
         ArgumentNullException.ThrowIfNull(events);
+        if (minInterval < TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(minInterval), minInterval, "LiveTrainingChart.Attach: minInterval must be zero or positive");
         var context = KernelInvocationContext.Current
             ?? throw new InvalidOperationException("LiveTrainingChart.Attach needs a running notebook cell (KernelInvocationContext.Current is null)");
         return new LiveTrainingChart(context, events, minInterval ?? TimeSpan.FromSeconds(0.5), title);

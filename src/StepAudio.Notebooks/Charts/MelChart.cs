@@ -19,6 +19,8 @@ public static class MelChart
     /// <summary>A heatmap of <paramref name="mel"/> [bins, frames].</summary>
     public static GenericChart Heatmap(float[,] mel, int sampleRate = 24000, int hopLength = 480, string? title = null)
     {
+        ViewChecks.Mel(mel, "MelChart.Heatmap", nameof(mel));
+        ViewChecks.Grid(sampleRate, hopLength, "MelChart.Heatmap");
         var chart = Trace(mel, sampleRate, hopLength, MinMax(mel), showScale: true);
         return ChartEdit.Layout(chart,
             ("title", ChartEdit.Title(title ?? Describe(mel, sampleRate, hopLength))),
@@ -29,20 +31,30 @@ public static class MelChart
 
     /// <summary>A heatmap of a mel tensor [bins, frames] or [1, bins, frames].</summary>
     public static GenericChart Heatmap(Tensor mel, int sampleRate = 24000, int hopLength = 480, string? title = null) =>
-        Heatmap(ToArray(mel), sampleRate, hopLength, title);
+        Heatmap(ToArray(ViewChecks.MelTensor(mel, "MelChart.Heatmap", nameof(mel))), sampleRate, hopLength, title);
 
     /// <summary>
     /// Two mels one above the other on one colour scale (the range of both), so "brighter" means the same in each;
     /// the time axes are linked for zooming.
     /// </summary>
     public static GenericChart Compare(float[,] target, float[,] generated, string targetTitle = "target",
-        string generatedTitle = "generated", int sampleRate = 24000, int hopLength = 480, string? title = null)
+        string generatedTitle = "generated", int sampleRate = 24000, int hopLength = 480, string? title = null) =>
+        Compare(target, generated, targetTitle, generatedTitle, sampleRate, hopLength, title, 0);
+
+    /// <summary>The comparison with every column drawn <paramref name="offset"/> seconds later (see <see cref="Trace"/>).</summary>
+    internal static GenericChart Compare(float[,] target, float[,] generated, string targetTitle, string generatedTitle,
+        int sampleRate, int hopLength, string? title, double offset)
     {
+        const string api = "MelChart.Compare";
+        ViewChecks.Mel(target, api, nameof(target));
+        ViewChecks.Mel(generated, api, nameof(generated));
+        ViewChecks.SameBins(target, generated, api);
+        ViewChecks.Grid(sampleRate, hopLength, api);
         var (loA, hiA) = MinMax(target);
         var (loB, hiB) = MinMax(generated);
         var range = (Math.Min(loA, loB), Math.Max(hiA, hiB));
-        var top = Trace(target, sampleRate, hopLength, range, showScale: true);
-        var bottom = ChartEdit.Traces(Trace(generated, sampleRate, hopLength, range, showScale: false),
+        var top = Trace(target, sampleRate, hopLength, range, showScale: true, offset);
+        var bottom = ChartEdit.Traces(Trace(generated, sampleRate, hopLength, range, showScale: false, offset),
             ("xaxis", "x2"), ("yaxis", "y2"));
         var chart = CS.Chart.Combine(new[] { top, bottom });
         return ChartEdit.Layout(chart,
@@ -57,9 +69,15 @@ public static class MelChart
     /// <summary>Two mel tensors ([bins, frames] or [1, bins, frames]); see the array overload.</summary>
     public static GenericChart Compare(Tensor target, Tensor generated, string targetTitle = "target",
         string generatedTitle = "generated", int sampleRate = 24000, int hopLength = 480, string? title = null) =>
-        Compare(ToArray(target), ToArray(generated), targetTitle, generatedTitle, sampleRate, hopLength, title);
+        Compare(ToArray(ViewChecks.MelTensor(target, "MelChart.Compare", nameof(target))),
+            ToArray(ViewChecks.MelTensor(generated, "MelChart.Compare", nameof(generated))), targetTitle, generatedTitle, sampleRate, hopLength, title);
 
-    static GenericChart Trace(float[,] mel, int sampleRate, int hopLength, (double Lo, double Hi) range, bool showScale)
+    /// <summary>
+    /// The heatmap trace alone. Column k sits at k × hop / rate + <paramref name="offset"/> seconds: 0 for a bare mel;
+    /// a pitch overlay passes the centre of frame 0 (10 ms for the 24 kHz mel) so columns and contour frames coincide.
+    /// </summary>
+    internal static GenericChart Trace(float[,] mel, int sampleRate, int hopLength, (double Lo, double Hi) range,
+        bool showScale, double offset = 0)
     {
         int bins = mel.GetLength(0), frames = mel.GetLength(1);
         int columns = Math.Min(frames, MaxColumns);
@@ -70,7 +88,7 @@ public static class MelChart
         for (int c = 0; c < columns; c++)
         {
             int from = (int)((long)c * frames / columns), to = (int)((long)(c + 1) * frames / columns);
-            x[c] = Math.Round(from * frameSeconds, 4);
+            x[c] = Math.Round(offset + from * frameSeconds, 4);
             for (int b = 0; b < bins; b++)
             {
                 double sum = 0;
@@ -83,7 +101,7 @@ public static class MelChart
         return ChartEdit.Traces(chart, ("zmin", range.Lo), ("zmax", range.Hi));
     }
 
-    static (double Lo, double Hi) MinMax(float[,] mel)
+    internal static (double Lo, double Hi) MinMax(float[,] mel)
     {
         double lo = double.MaxValue, hi = double.MinValue;
         foreach (var v in mel)
@@ -98,15 +116,13 @@ public static class MelChart
     static string Describe(float[,] mel, int sampleRate, int hopLength) =>
         $"mel {mel.GetLength(0)} bins × {mel.GetLength(1)} frames ({Html.Duration((double)mel.GetLength(1) * hopLength / sampleRate)})";
 
-    /// <summary>A mel tensor ([bins, frames] or [1, bins, frames], any float dtype or device) as an array.</summary>
+    /// <summary>A mel tensor ([bins, frames] or [1, bins, frames], any floating-point dtype or device) as an array.</summary>
     public static float[,] ToArray(Tensor mel)
     {
-        ArgumentNullException.ThrowIfNull(mel);
+        ViewChecks.MelTensor(mel, "MelChart.ToArray", nameof(mel));
         using var scope = NewDisposeScope();
         var t = mel.detach();
         if (t.dim() == 3 && t.shape[0] == 1) t = t.squeeze(0);
-        if (t.dim() != 2)
-            throw new ArgumentException($"expected a mel of shape [bins, frames] or [1, bins, frames], got [{string.Join(", ", mel.shape)}]", nameof(mel));
         t = t.to_type(ScalarType.Float32).cpu().contiguous();
         int bins = (int)t.shape[0], frames = (int)t.shape[1];
         var flat = t.data<float>().ToArray();

@@ -13,11 +13,12 @@ public static class TrainingCharts
 {
     /// <summary>The chart of the run in <paramref name="runDir"/> (reads <c>metrics.jsonl</c> and <c>train.log</c>).</summary>
     public static GenericChart FromRun(string runDir, string? title = null) =>
-        Losses(TrainingHistory.Read(runDir), title ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(runDir))));
+        Losses(TrainingHistory.Read(ViewChecks.Path(runDir, "TrainingCharts.FromRun", nameof(runDir))), title ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(runDir))));
 
     /// <summary>The chart of <paramref name="history"/>.</summary>
     public static GenericChart Losses(TrainingHistory history, string? title = null)
     {
+        ArgumentNullException.ThrowIfNull(history);
         var parts = new List<GenericChart>();
         foreach (var stage in history.Steps.Select(s => s.Stage).Distinct())
         {

@@ -2,7 +2,10 @@ using StepAudio.Data;
 
 namespace StepAudio.Notebooks;
 
-/// <summary>A <see cref="DataReport"/> as two tables: what the data holds, then every problem (errors red, warnings amber).</summary>
+/// <summary>
+/// A <see cref="DataReport"/> as tables: what the data holds, the pitch and energy per speaker and edit type with a
+/// chart of them (when measured), then every problem (errors red, warnings amber).
+/// </summary>
 public static class DataReportHtml
 {
     /// <summary>Most problem rows shown; the rest are counted.</summary>
@@ -30,6 +33,7 @@ public static class DataReportHtml
             new("duplicate / overlapping records", $"{Html.Count(r.DuplicateRecords)} / {Html.Count(r.OverlappingRecords)}"),
         };
         var body = $"<div>{verdict}</div>" + Html.Table(new[] { "", "" }, counts, cssClass: "sa-counts");
+        if (r.Prosody is { Count: > 0 } groups) body += Prosody(groups);
         if (r.Problems.Count > 0)
         {
             var rows = r.Problems.OrderByDescending(p => p.IsError).Select(p => new TableRow(new[]
@@ -40,6 +44,19 @@ public static class DataReportHtml
             body += Html.Table(new[] { "", "file", "line", "field", "problem", "fix" }, rows, MaxProblems, "sa-problems");
         }
         return Html.Section("Data report", body);
+    }
+
+    /// <summary>The prosody table (one row per speaker and edit type) and its chart.</summary>
+    static string Prosody(IReadOnlyList<ProsodyGroup> groups)
+    {
+        var rows = groups.Select(g => new TableRow(
+            Html.Encode(g.Speaker), Html.Encode(g.EditType), Html.Count(g.Clips), Html.Number(g.MedianF0, "0"),
+            Html.Number(g.F0RangeSemitones, "0.0"), Html.Percent(g.VoicedShare, 0), Html.Number(g.MeanEnergyDb, "0.0"),
+            Html.Number(g.VoicedOnsetsPerSecond, "0.0")));
+        return "<div class=\"sa-title\">Pitch and energy of the target clips (medians over clips; range p5–p95 of F0)</div>"
+            + Html.Table(new[] { "speaker", "edit type", "clips", "median F0 (Hz)", "F0 range (st)", "voiced", "energy (dBFS)", "voiced onsets/s" },
+                rows, cssClass: "sa-prosody")
+            + PlotlyHtml.Render(ProsodyChart.Groups(groups));
     }
 
     /// <summary><c>name: count, …</c>, largest first, encoded.</summary>

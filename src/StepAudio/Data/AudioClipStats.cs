@@ -30,9 +30,11 @@ public sealed record AudioClipStats(string Path, int SampleRate, int Channels, d
     public double PeakDbfs => Peak > 0 ? 20 * Math.Log10(Peak) : double.NegativeInfinity;
 
     /// <summary>Reads a WAV file and measures it. Unreadable or non-WAV files throw <see cref="InputException"/>.</summary>
-    public static AudioClipStats Measure(string path)
+    public static AudioClipStats Measure(string path) => Of(path, WavFile.Read(path));
+
+    /// <summary>Measures an already decoded <paramref name="clip"/> read from <paramref name="path"/>.</summary>
+    public static AudioClipStats Of(string path, AudioClip clip)
     {
-        var clip = WavFile.Read(path);
         double threshold = Math.Pow(10, SilenceDbfs / 20);
         double peak = 0;
         long clipped = 0, nonFinite = 0;

@@ -15,6 +15,7 @@ namespace StepAudio.Data;
 /// <param name="DuplicateRecords">Records repeating an earlier prompt/target pair.</param>
 /// <param name="OverlappingRecords">Records in a later manifest sharing audio, or target text and speaker, with an earlier one.</param>
 /// <param name="Problems">Every error and warning, in the order found.</param>
+/// <param name="Prosody">Pitch and energy of target clips per speaker and edit type; null when not computed.</param>
 public sealed record DataReport(
     TrainMode Mode,
     int TargetSampleRate,
@@ -27,7 +28,8 @@ public sealed record DataReport(
     IReadOnlyDictionary<int, int> ChannelCounts,
     int DuplicateRecords,
     int OverlappingRecords,
-    IReadOnlyList<DataProblem> Problems)
+    IReadOnlyList<DataProblem> Problems,
+    IReadOnlyList<ProsodyGroup>? Prosody = null)
 {
     /// <summary>The errors: training would fail or learn from broken data.</summary>
     public IReadOnlyList<DataProblem> Errors => Problems.Where(p => p.IsError).ToList();

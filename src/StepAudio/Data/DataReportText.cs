@@ -33,6 +33,17 @@ public static class DataReportText
         sb.AppendLine($"  channels   {Counts(report.ChannelCounts, c => c == 1 ? "mono:" : c + " ch:")}");
         sb.AppendLine($"  clipping   {report.ClippedClips} clips with samples at |x| >= {AudioClipStats.ClipLevel}");
         sb.AppendLine($"  duplicates {report.DuplicateRecords} records; overlap between manifests {report.OverlappingRecords} records");
+        if (report.Prosody is { Count: > 0 } groups)
+        {
+            sb.AppendLine("  prosody    target clips per speaker and edit type (medians over clips; range p5-p95 of F0)");
+            sb.AppendLine($"    {"speaker",-16} {"edit type",-14} {"clips",5} {"F0 Hz",6} {"range st",8} {"voiced",6} {"dBFS",6} {"onsets/s",8}");
+            // Unvoiced groups (whispers) have no pitch: a dash reads better than NaN.
+            static string Num(double v, string format) => double.IsNaN(v) ? "-" : v.ToString(format, CultureInfo.InvariantCulture);
+            foreach (var g in groups)
+                sb.AppendLine(string.Format(inv, "    {0,-16} {1,-14} {2,5} {3,6} {4,8} {5,6:P0} {6,6:F1} {7,8:F1}",
+                    g.Speaker, g.EditType, g.Clips, Num(g.MedianF0, "F0"), Num(g.F0RangeSemitones, "F1"), g.VoicedShare,
+                    g.MeanEnergyDb, g.VoicedOnsetsPerSecond));
+        }
         var errors = report.Errors;
         var warnings = report.Warnings;
         sb.AppendLine($"Errors ({errors.Count})");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using StepAudio.Audio;
 using StepAudio.Config;
 
 namespace StepAudio.Data;
@@ -29,8 +30,12 @@ public static class ManifestValidator
     /// <summary>Fewest clips of one script (CJK or not) needed before outliers are judged.</summary>
     public const int OutlierMinClips = 8;
 
-    /// <summary>Validates the manifests (e.g. train then val) for <paramref name="mode"/> under <paramref name="config"/>.</summary>
-    public static DataReport Validate(IEnumerable<string> manifestPaths, DataConfig config, TrainMode mode)
+    /// <summary>
+    /// Validates the manifests (e.g. train then val) for <paramref name="mode"/> under <paramref name="config"/>.
+    /// With <paramref name="prosody"/>, target clips also get pitch and energy statistics per speaker and edit type
+    /// (~15 ms per 10 s of 24 kHz audio).
+    /// </summary>
+    public static DataReport Validate(IEnumerable<string> manifestPaths, DataConfig config, TrainMode mode, bool prosody = true)
     {
         var problems = new List<DataProblem>();
         var manifests = new List<(string, int)>();
@@ -44,7 +49,9 @@ public static class ManifestValidator
         }
 
         foreach (var r in records) CheckRecord(r, mode, problems);
-        var clips = MeasureAudio(records, config, problems);
+        var targets = prosody ? records.Select(r => r.TargetAudioPath).ToHashSet() : new HashSet<string>();
+        var summaries = new Dictionary<string, ProsodySummary>();
+        var clips = MeasureAudio(records, config, problems, targets, summaries);
         int duplicates = FindDuplicates(records, problems);
         int overlapping = FindOverlap(records, clips, problems);
         FindRateOutliers(records, clips, problems);
@@ -57,7 +64,7 @@ public static class ManifestValidator
         var rates = stats.GroupBy(c => c.SampleRate).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count());
         var channels = stats.GroupBy(c => c.Channels).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count());
         return new DataReport(mode, config.SampleRate, manifests, records.Count, editCounts, speakerCounts, stats,
-            rates, channels, duplicates, overlapping, problems);
+            rates, channels, duplicates, overlapping, problems, prosody ? ProsodyGroup.Of(records, summaries) : null);
     }
 
     static void CheckRecord(ManifestRecord r, TrainMode mode, List<DataProblem> problems)
@@ -101,7 +108,7 @@ public static class ManifestValidator
     }
 
     static Dictionary<string, AudioClipStats> MeasureAudio(List<ManifestRecord> records, DataConfig config,
-        List<DataProblem> problems)
+        List<DataProblem> problems, HashSet<string> prosodyPaths, Dictionary<string, ProsodySummary> summaries)
     {
         var clips = new Dictionary<string, AudioClipStats>();
         var failed = new HashSet<string>();
@@ -112,12 +119,17 @@ public static class ManifestValidator
             {
                 if (clips.ContainsKey(path) || !failed.Add(path)) continue;
                 AudioClipStats s;
-                try { s = AudioClipStats.Measure(path); }
+                AudioClip clip;
+                try { clip = WavFile.Read(path); }
                 catch (InputException e)
                 {
                     problems.Add(DataProblem.Error(r.ManifestPath, r.Line, field, $"{Shown(r, path)}: {e.Problem}", e.Fix));
                     continue;
                 }
+                s = AudioClipStats.Of(path, clip);
+                // Pitch needs finite samples and a rate whose Nyquist lies above the highest pitch searched.
+                if (prosodyPaths.Contains(path) && s.NonFiniteSamples == 0 && clip.SampleRate > 2 * ProsodyOptions.Default.MaxF0)
+                    summaries[path] = Prosody.Analyze(clip).Summarize();
                 failed.Remove(path);
                 clips[path] = s;
                 var shown = Shown(r, path);

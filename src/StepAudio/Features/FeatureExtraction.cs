@@ -48,7 +48,7 @@ public static class FeatureExtraction
             throw config.Error("data.sample_rate",
                 $"is {config.Data.SampleRate} Hz, but the flow's log-mel is defined at {FeatureParams.StepAudio.SampleRate} Hz",
                 $"set data.sample_rate: {FeatureParams.StepAudio.SampleRate} (clips at other rates are resampled)");
-        var report = ManifestValidator.Validate(manifests, config.Data, config.TrainMode);
+        var report = ManifestValidator.Validate(manifests, config.Data, config.TrainMode, prosody: false);
         if (report.HasErrors)
             return new FeatureExtractionSummary(report, cacheDir, 0, 0, 0, 0, 0, watch.Elapsed);
 

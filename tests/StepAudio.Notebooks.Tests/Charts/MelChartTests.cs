@@ -52,7 +52,7 @@ public sealed class MelChartTests : IDisposable
         var mel = Ramp(8, 20);
         using var t = tensor(mel.Cast<float>().ToArray(), new long[] { 1, 8, 20 });
         Assert.Equal(mel, MelChart.ToArray(t));
-        Assert.Throws<ArgumentException>(() => MelChart.ToArray(zeros(2, 8, 20)));
+        Assert.ThrowsAny<ArgumentException>(() => MelChart.ToArray(zeros(2, 8, 20)));   // TensorArgumentException
     }
 
     [Fact]
