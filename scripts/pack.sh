@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Packs StepAudio, StepAudio.Notebooks and the `stepaudio` tool into artifacts/packages/ (or $1) under one new version,
 # 0.1.0-dev.<UTC timestamp>: the notebook tool and NuGet cache a package by version, so a re-pack under an old one
-# would be silently ignored. Notebooks in notebooks/ find this folder through their `#i "nuget:../artifacts/packages"`.
+# would be silently ignored. Notebooks in notebooks/ add this folder (made absolute) as a package source in their first cell.
 # Prints the version on its last line. PACK_TOOL=0 skips the tool (its package carries LibTorch: ~30 s more).
 set -euo pipefail
 cd "$(dirname "$0")/.."

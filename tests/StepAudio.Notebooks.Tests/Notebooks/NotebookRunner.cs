@@ -37,8 +37,15 @@ public sealed record NotebookRun(string Name, IReadOnlyList<CellRun> Cells, Time
 /// </summary>
 public static class NotebookRunner
 {
-    /// <summary>The first cell of every notebook, exactly as users run it.</summary>
-    public const string FeedLine = "#i \"nuget:../artifacts/packages\"", PackageLine = "#r \"nuget:StepAudio.Notebooks, *-*\"";
+    /// <summary>
+    /// The first two code cells of every notebook, exactly as users run them: the local feed made absolute (the tool
+    /// rejects a relative folder in <c>#i</c> with "Invalid URI"), then the package reference.
+    /// </summary>
+    public const string FeedFolder = "../artifacts/packages",
+        FeedCell = "// The notebook tool takes only absolute folders in #i \"nuget:…\" (dotnet/interactive#3110): add ../artifacts/packages as one.\n"
+                   + "var packages = System.IO.Path.GetFullPath(\"" + FeedFolder + "\");\n"
+                   + "await Microsoft.DotNet.Interactive.Kernel.Root.SendAsync(new Microsoft.DotNet.Interactive.Commands.SubmitCode($\"#i \\\"nuget:{packages}\\\"\"));",
+        PackageCell = "#r \"nuget:StepAudio.Notebooks, *-*\"";
 
     static readonly KernelInfoCollection Kernels = new()
     {
@@ -54,8 +61,8 @@ public static class NotebookRunner
     public static async Task<NotebookRun> RunAsync(string path, PackedFeed feed)
     {
         var cells = CodeCells(Parse(path));
-        var first = cells[0].Contents.ReplaceLineEndings("\n").Trim();
-        Assert.Equal(FeedLine + "\n" + PackageLine, first);
+        Assert.Equal(FeedCell, cells[0].Contents.ReplaceLineEndings("\n").Trim());
+        Assert.Equal(PackageCell, cells[1].Contents.ReplaceLineEndings("\n").Trim());
         var runs = new List<CellRun>();
         var previous = Environment.CurrentDirectory;
         var total = Stopwatch.StartNew();
@@ -65,9 +72,12 @@ public static class NotebookRunner
         {
             for (int i = 0; i < cells.Count; i++)
             {
-                var code = i == 0
-                    ? $"#i \"nuget:{feed.Feed}\"\n#r \"nuget:StepAudio.Notebooks, {feed.Version}\""
-                    : cells[i].Contents;
+                var code = i switch
+                {
+                    0 => cells[0].Contents.Replace($"\"{FeedFolder}\"", $"\"{feed.Feed}\"", StringComparison.Ordinal),
+                    1 => $"#r \"nuget:StepAudio.Notebooks, {feed.Version}\"",
+                    _ => cells[i].Contents,
+                };
                 var watch = Stopwatch.StartNew();
                 var result = await kernel.SendAsync(new SubmitCode(code, cells[i].KernelName ?? "csharp"));
                 var run = new CellRun(i, code, result.Events.ToList(), watch.Elapsed);
