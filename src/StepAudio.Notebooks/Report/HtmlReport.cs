@@ -12,19 +12,14 @@ namespace StepAudio.Notebooks;
 /// </summary>
 public sealed class HtmlReport
 {
-    static readonly Lazy<bool> Formatters = new(() =>
-    {
-        NotebookFormatters.Register();   // outside a notebook nothing has registered them
-        return true;
-    });
-
     readonly List<string> sections = new();
 
     /// <summary>A report titled <paramref name="title"/>.</summary>
     public HtmlReport(string title)
     {
         Title = title;
-        _ = Formatters.Value;
+        // Outside a notebook nothing has registered them, and Formatter.ResetToDefault() drops them: register (again).
+        NotebookFormatters.Register();
     }
 
     /// <summary>The page title.</summary>
