@@ -9,11 +9,10 @@ static class PackedFeed
     static readonly Lazy<(string Folder, string Version)> packed = new(() =>
     {
         ToolTier.RequireOn();
-        var output = ToolTier.Run("bash", new[] { Path.Combine(RepoPaths.Root, "scripts", "pack.sh") }, RepoPaths.Root,
-            new Dictionary<string, string> { ["PACK_TOOL"] = "0" }, timeoutSeconds: 900);
-        var version = output.Trim().Split('\n')[^1].Trim();
+        var folder = Path.Combine(RepoPaths.Root, "artifacts", "packages");
+        var version = Notebooks.PackedFeed.Pack(folder);
         Assert.Matches(@"^\d+\.\d+\.\d+-dev\.\d{14}$", version);
-        return (Path.Combine(RepoPaths.Root, "artifacts", "packages"), version);
+        return (folder, version);
     });
 
     public static string Folder => packed.Value.Folder;

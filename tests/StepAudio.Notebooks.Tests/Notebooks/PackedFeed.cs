@@ -14,18 +14,26 @@ public sealed class PackedFeed : IDisposable
         RepoRoot = RepoPaths.Root;
         Feed = Path.Combine(Path.GetTempPath(), $"stepaudio-nbfeed-{Guid.NewGuid():N}");
         Version = $"0.1.0-nbtest.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
-        var start = new ProcessStartInfo("bash", new[] { Path.Combine(RepoRoot, "scripts", "pack.sh"), Feed })
+        Pack(Feed, Version);
+    }
+
+    /// <summary>Runs <c>scripts/pack.sh</c> (without the tool) into <paramref name="feed"/>; returns the version it used.</summary>
+    public static string Pack(string feed, string? version = null)
+    {
+        var start = new ProcessStartInfo("bash", new[] { Path.Combine(RepoPaths.Root, "scripts", "pack.sh"), feed })
         {
-            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoRoot,
+            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoPaths.Root,
         };
         start.Environment["PACK_TOOL"] = "0";
-        start.Environment["STEPAUDIO_PACK_VERSION"] = Version;
+        if (version != null) start.Environment["STEPAUDIO_PACK_VERSION"] = version;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromMinutes(10))) process.Kill(entireProcessTree: true);
-        if (process.ExitCode != 0 || !File.Exists(Path.Combine(Feed, $"StepAudio.Notebooks.{Version}.nupkg")))
+        var packed = stdout.Result.Trim().Split('\n')[^1].Trim();
+        if (process.ExitCode != 0 || !File.Exists(Path.Combine(feed, $"StepAudio.Notebooks.{packed}.nupkg")))
             throw new InvalidOperationException($"scripts/pack.sh failed ({process.ExitCode}):\n{stdout.Result}\n{stderr.Result}");
+        return packed;
     }
 
     public string RepoRoot { get; }
