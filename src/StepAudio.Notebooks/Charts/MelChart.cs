@@ -121,13 +121,6 @@ public static class MelChart
     {
         ViewChecks.MelTensor(mel, "MelChart.ToArray", nameof(mel));
         using var scope = NewDisposeScope();
-        var t = mel.detach();
-        if (t.dim() == 3 && t.shape[0] == 1) t = t.squeeze(0);
-        t = t.to_type(ScalarType.Float32).cpu().contiguous();
-        int bins = (int)t.shape[0], frames = (int)t.shape[1];
-        var flat = t.data<float>().ToArray();
-        var result = new float[bins, frames];
-        Buffer.BlockCopy(flat, 0, result, 0, flat.Length * sizeof(float));
-        return result;
+        return StepAudio.Nn.TensorArrays.ToFloat2D(mel.dim() == 3 ? mel.squeeze(0) : mel);
     }
 }

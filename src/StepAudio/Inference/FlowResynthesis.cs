@@ -1,4 +1,5 @@
 using StepAudio.Audio;
+using StepAudio.Nn;
 using StepAudio.Flow;
 using StepAudio.Training;
 using StepAudio.Vocoder;
@@ -41,7 +42,7 @@ public static class FlowResynthesis
                 promptFeat, tensor(new[] { 2 * prompt }), clip.Embedding.unsqueeze(0), noise, nTimesteps)[0];
             var target = clip.Feat.narrow(0, 2 * prompt, 2 * (tokens - prompt)).transpose(0, 1);
             double mae = (generated - target).abs().mean().item<float>();
-            return new FlowResynthesisResult(ToArray(target), ToArray(generated), mae, (int)(2 * prompt));
+            return new FlowResynthesisResult(TensorArrays.ToFloat2D(target), TensorArrays.ToFloat2D(generated), mae, (int)(2 * prompt));
         }
         finally
         {
@@ -53,16 +54,6 @@ public static class FlowResynthesis
     public static AudioClip Listen(IVocoder vocoder, float[,] mel)
     {
         using var scope = NewDisposeScope();
-        var wave = vocoder.Synthesize(tensor(mel).unsqueeze(0))[0].to_type(ScalarType.Float32).contiguous();
-        return AudioClip.Mono(wave.data<float>().ToArray(), vocoder.SampleRate);
-    }
-
-    static float[,] ToArray(Tensor t)
-    {
-        using var c = t.to_type(ScalarType.Float32).contiguous();
-        var result = new float[c.shape[0], c.shape[1]];
-        var flat = c.data<float>().ToArray();
-        Buffer.BlockCopy(flat, 0, result, 0, flat.Length * sizeof(float));
-        return result;
+        return vocoder.SynthesizeClip(tensor(mel).unsqueeze(0));
     }
 }

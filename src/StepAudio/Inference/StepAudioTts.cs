@@ -178,7 +178,7 @@ public sealed class StepAudioTts : IDisposable
         var input = new TokenizerInput(clip, mel, source);
         var tokens = frontEnd.Tokenizer.Tokenize(input);
         var embedding = frontEnd.SpeakerEncoder.Embed(input);
-        return new PromptFeatures(raw, clip, ToArray(mel), tokens, embedding);
+        return new PromptFeatures(raw, clip, TensorArrays.ToFloat2D(mel), tokens, embedding);
     }
 
     TtsResult Speak(List<int> promptIds, PromptFeatures prompt, TtsOptions o)
@@ -191,8 +191,8 @@ public sealed class StepAudioTts : IDisposable
         if (audio.Length == 0)
             throw new InvalidOperationException("the LLM wrote no audio tokens (it may not be trained for this prompt; try another --seed)");
         var mel = Synthesize(audio, prompt, o.Seed);
-        var wave = Waveform(mel);
-        return new TtsResult(wave, ToArray(mel[0]), promptIds, audio, generated.StoppedAtEos);
+        var wave = vocoder.SynthesizeClip(mel);
+        return new TtsResult(wave, TensorArrays.ToFloat2D(mel[0]), promptIds, audio, generated.StoppedAtEos);
     }
 
     /// <summary>
@@ -219,22 +219,6 @@ public sealed class StepAudioTts : IDisposable
         var mel = flow.Inference(token, tensor(new[] { token.shape[1] }), promptToken, tensor(new[] { tp }), promptMel,
             tensor(new[] { 2 * tp }), embedding, noise, flowSteps);
         return mel.MoveToOuterDisposeScope();
-    }
-
-    AudioClip Waveform(Tensor mel)
-    {
-        using var scope = NewDisposeScope();
-        var wave = vocoder.Synthesize(mel)[0].to_type(ScalarType.Float32).contiguous();
-        return AudioClip.Mono(wave.data<float>().ToArray(), vocoder.SampleRate);
-    }
-
-    static float[,] ToArray(Tensor t)
-    {
-        using var c = t.to_type(ScalarType.Float32).contiguous();
-        var result = new float[c.shape[0], c.shape[1]];
-        var flat = c.data<float>().ToArray();
-        Buffer.BlockCopy(flat, 0, result, 0, flat.Length * sizeof(float));
-        return result;
     }
 
     /// <inheritdoc />

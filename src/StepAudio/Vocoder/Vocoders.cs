@@ -78,3 +78,16 @@ public static class VocoderFactory
         }
     }
 }
+
+/// <summary>Vocoder output as an <see cref="AudioClip"/>.</summary>
+public static class VocoderClips
+{
+    /// <summary>The first item of <c>vocoder.Synthesize(mel)</c> (mel <c>[B, 80, T]</c>) as a mono clip.</summary>
+    public static AudioClip SynthesizeClip(this IVocoder vocoder, Tensor mel)
+    {
+        ArgumentNullException.ThrowIfNull(vocoder);
+        using var scope = NewDisposeScope();
+        var wave = vocoder.Synthesize(mel)[0].to_type(ScalarType.Float32).cpu().contiguous();
+        return AudioClip.Mono(wave.data<float>().ToArray(), vocoder.SampleRate);
+    }
+}

@@ -13,15 +13,11 @@ public sealed class InterruptedCellTests : IDisposable
 {
     public void Dispose() => Formatter.ResetToDefault();
 
-    static string Literal(string s) => "@\"" + s.Replace("\"", "\"\"") + "\"";
-
     [Fact]
     public async Task Interrupting_a_training_cell_stops_the_run_and_leaves_a_complete_chart()
     {
-        var data = RepoPaths.NewTempDir("sa-interrupt");
-        RepoPaths.WriteManifest("train.jsonl", Path.Combine(data, "train.jsonl"), 4);
-        RepoPaths.WriteManifest("val.jsonl", Path.Combine(data, "val.jsonl"), 1);
-        var runDir = Path.Combine(data, "run");
+        using var tiny = new TinyTrainingCell("sa-interrupt");
+        var runDir = tiny.RunDir;
         using var kernel = await NotebookHost.CreateLoadedKernelAsync();
 
         // Interrupt as soon as the chart shows a training step (training is under way).
@@ -32,25 +28,13 @@ public sealed class InterruptedCellTests : IDisposable
             {
                 if (Interlocked.Exchange(ref interrupted, 1) == 0) _ = Task.Run(() => kernel.SendAsync(new Cancel()));
             });
-        var cell = kernel.SendAsync(new SubmitCode($$"""
-            using StepAudio.Config;
-            using StepAudio.Training;
-            using StepAudio.Notebooks;
-            var config = ConfigLoader.Load({{Literal(RepoPaths.TinyConfig)}});
-            config.Data.TrainPath = {{Literal(Path.Combine(data, "train.jsonl"))}};
-            config.Data.ValPath = {{Literal(Path.Combine(data, "val.jsonl"))}};
-            config.Data.CacheDir = {{Literal(Path.Combine(data, "cache"))}};
-            config.Data.BatchSize = 1;
-            config.Stage.Stage1Epochs = 50;
-            config.NumThreads = 1;
-            var trainer = new Trainer(config, new TrainerOptions
-            {
-                Mode = TrainMode.Llm, TensorBoard = false, Folder = new RunFolderOptions { Output = {{Literal(runDir)}} },
-            });
+        var cell = kernel.SendAsync(new SubmitCode(tiny.Code(
+            "config.Data.BatchSize = 1; config.Stage.Stage1Epochs = 50;",
+            """
             TrainingSummary summary;
             using (LiveTrainingChart.Attach(trainer.Events, TimeSpan.Zero))
                 summary = trainer.Run(NotebookCell.Cancellation);
-            """));
+            """)));
         var finished = await Task.WhenAny(cell, Task.Delay(TimeSpan.FromMinutes(3)));
         Assert.True(finished == cell, "the interrupted cell did not end within 3 minutes: the trainer ignored the interrupt");
         var result = await cell;
@@ -69,6 +53,5 @@ public sealed class InterruptedCellTests : IDisposable
         // The interrupt's redraw holds every step done by then: all but at most the one in flight.
         var lossPoints = System.Text.RegularExpressions.Regex.Match(last, "\"x\":\\[([0-9,]+)\\]").Groups[1].Value.Split(',').Length;
         Assert.InRange(lossPoints, steps - 1, steps);
-        Directory.Delete(data, recursive: true);
     }
 }

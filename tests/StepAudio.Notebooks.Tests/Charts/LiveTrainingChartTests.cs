@@ -13,36 +13,21 @@ public sealed class LiveTrainingChartTests : IDisposable
 {
     public void Dispose() => Formatter.ResetToDefault();
 
-    static string Literal(string s) => "@\"" + s.Replace("\"", "\"\"") + "\"";
-
     [Fact]
     public async Task A_cell_that_trains_shows_one_chart_and_updates_it_in_place_throttled()
     {
-        var data = RepoPaths.NewTempDir("sa-live-data");
-        RepoPaths.WriteManifest("train.jsonl", Path.Combine(data, "train.jsonl"), 4);
-        RepoPaths.WriteManifest("val.jsonl", Path.Combine(data, "val.jsonl"), 1);
-        var runDir = Path.Combine(data, "run");
+        using var tiny = new TinyTrainingCell("sa-live-data");
+        var runDir = tiny.RunDir;
         using var kernel = await NotebookHost.CreateLoadedKernelAsync();
         PlotlyHtml.InlineLibraryAgain();
 
-        var result = await kernel.SendAsync(new SubmitCode($$"""
-            using StepAudio.Config;
-            using StepAudio.Training;
-            using StepAudio.Notebooks;
-            var config = ConfigLoader.Load({{Literal(RepoPaths.TinyConfig)}});
-            config.Data.TrainPath = {{Literal(Path.Combine(data, "train.jsonl"))}};
-            config.Data.ValPath = {{Literal(Path.Combine(data, "val.jsonl"))}};
-            config.Data.CacheDir = {{Literal(Path.Combine(data, "cache-<script>alert(1)</script>"))}};
-            config.Stage.Stage1Epochs = 1;
-            config.Save.SampleInterval = 0;
-            config.NumThreads = 1;
-            var trainer = new Trainer(config, new TrainerOptions
-            {
-                Mode = TrainMode.Llm, TensorBoard = false, Folder = new RunFolderOptions { Output = {{Literal(runDir)}} },
-            });
+        var result = await kernel.SendAsync(new SubmitCode(tiny.Code(
+            "config.Stage.Stage1Epochs = 1; config.Save.SampleInterval = 0;",
+            """
             using (var live = LiveTrainingChart.Attach(trainer.Events, TimeSpan.Zero, "tiny <run>"))
                 trainer.Run();
-            """));
+            """,
+            cacheName: "cache-<script>alert(1)</script>")));
         NotebookHost.EnsureSucceeded(result, "the training cell");
 
         var produced = Assert.Single(result.Events.OfType<DisplayedValueProduced>());
@@ -79,7 +64,6 @@ public sealed class LiveTrainingChartTests : IDisposable
         Assert.Contains("cache-&lt;script&gt;alert(1)&lt;/script&gt;", html);   // the config's cache_dir, escaped
         Assert.DoesNotContain("<script>alert", html);
         Assert.Contains(StepAudio.Notebooks.Html.Number(run.Summary!.BestLlmLoss), html);
-        Directory.Delete(data, recursive: true);
 
         // Throttling: 50 quick steps under a 1-hour interval give no redraw until the end. The first cell's chart
         // carried plotly.js, so this one does not.
