@@ -18,14 +18,25 @@ public static class DualCodebookTokens
     /// Mixed ids → [T, 2] dual frames (row-major <c>long[T, 2]</c>). A trailing partial group is completed with
     /// <c>[0, 0, 0, 1024, 1024, 1024][−pad_len:]</c> as upstream does.
     /// </summary>
-    public static long[,] Reshape(IReadOnlyList<int> mixed)
+    public static long[,] Reshape(IReadOnlyList<int> mixed) => Reshape(mixed, Vq02Pad, 1, DefaultTailPad);
+
+    /// <summary>Upstream's tail pad <c>[0, 0, 0, 1024, 1024, 1024]</c>; its last pad_len entries complete a group.</summary>
+    public static readonly IReadOnlyList<long> DefaultTailPad = new long[] { 0, 0, 0, Vq02Pad, Vq02Pad, Vq02Pad };
+
+    /// <summary>
+    /// <see cref="Reshape(IReadOnlyList{int})"/> with upstream's constants spelled out: the vq02 pad of every third
+    /// frame, the vq06 shift (<c>code − 1024 + 1025</c> = +1) and the tail pad list.
+    /// </summary>
+    public static long[,] Reshape(IReadOnlyList<int> mixed, long vq02Pad, long vq06Shift, IReadOnlyList<long> tailPad)
     {
+        ArgumentNullException.ThrowIfNull(mixed);
+        ArgumentNullException.ThrowIfNull(tailPad);
         var seq = mixed.Select(x => (long)x).ToList();
         if (seq.Count % 5 > 0)
         {
             int padLen = 5 - seq.Count % 5;
-            long[] tail = { 0, 0, 0, Vq02Pad, Vq02Pad, Vq02Pad };
-            seq.AddRange(tail.Skip(tail.Length - padLen));
+            if (tailPad.Count < padLen) throw new ArgumentException($"tail pad has {tailPad.Count} entries; {padLen} needed");
+            seq.AddRange(tailPad.Skip(tailPad.Count - padLen));
         }
         int groups = seq.Count / 5;
         var dual = new long[groups * 3, 2];
@@ -34,13 +45,13 @@ public static class DualCodebookTokens
             int s = g * 5;
             dual[g * 3, 0] = seq[s];
             dual[g * 3 + 1, 0] = seq[s + 1];
-            dual[g * 3 + 2, 0] = Vq02Pad;
-            for (int j = 0; j < 3; j++) dual[g * 3 + j, 1] = seq[s + 2 + j] - 1024 + 1025;
+            dual[g * 3 + 2, 0] = vq02Pad;
+            for (int j = 0; j < 3; j++) dual[g * 3 + j, 1] = seq[s + 2 + j] + vq06Shift;
         }
         return dual;
     }
 
-    /// <summary><see cref="Reshape"/> as an int64 tensor [1, T, 2], ready for the flow.</summary>
+    /// <summary><see cref="Reshape(IReadOnlyList{int})"/> as an int64 tensor [1, T, 2], ready for the flow.</summary>
     public static TorchSharp.torch.Tensor ReshapeTensor(IReadOnlyList<int> mixed)
     {
         var dual = Reshape(mixed);
