@@ -59,7 +59,8 @@ public sealed class TokenizerPreprocessParity : IParityComponent
 
         var spkWav = resampler.Apply(PromptAudio.Preprocess(AudioClip.Mono(Floats(f.In("wav24")), orig)).ToMono());
         r.Compare("spk.wav16", Row(spkWav));
-        r.Compare("spk.feat", KaldiFbank.CampPlusInput(spkWav).unsqueeze(0));
+        using (var spkTensor = tensor(spkWav))
+            r.Compare("spk.feat", SpeechFrontEnds.CamPlusPlus(spkTensor, SpeechFrontEnds.CamPlusPlusOptions));
 
         var il = f.Cfg("interleave");
         var group = Match(il.GetProperty("group").GetString(), @"vq02 x(\d+),\s*vq06 x(\d+)", "interleave.group");

@@ -79,10 +79,12 @@ public sealed class TokenizerPreprocessTests
     [Fact]
     public void FbankNeedsOneWholeFrame()
     {
-        var e = Assert.Throws<ArgumentException>(() => KaldiFbank.CampPlusInput(new float[399]));
+        using var tooShort = tensor(new float[399]);
+        var e = Assert.Throws<ArgumentException>(() => SpeechFrontEnds.CamPlusPlus(tooShort, SpeechFrontEnds.CamPlusPlusOptions));
         Assert.Contains("400", e.Message);
-        using var feat = KaldiFbank.CampPlusInput(Tone(400 + 160, 0, 560, 0.3f));
-        Assert.Equal(new long[] { 2, 80 }, feat.shape);
+        using var wav = tensor(Tone(400 + 160, 0, 560, 0.3f));
+        using var feat = SpeechFrontEnds.CamPlusPlus(wav, SpeechFrontEnds.CamPlusPlusOptions);
+        Assert.Equal(new long[] { 1, 2, 80 }, feat.shape);
         Assert.True(feat.isfinite().all().item<bool>());
     }
 
