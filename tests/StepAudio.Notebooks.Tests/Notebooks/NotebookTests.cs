@@ -39,6 +39,7 @@ public sealed class NotebookTests(PackedFeed feed, QuickRuns runs, ITestOutputHe
         Assert.Contains("data:audio/wav;base64,", run.AllHtml);
         Assert.Contains("class=\"sa-plot\"", run.AllHtml);
         Assert.Contains("training records", run.AllText);
+        Assert.Contains("F0 RMSE (cents)", run.AllHtml);   // the edit pair's pitch comparison
     }
 
     [Fact]
@@ -85,6 +86,7 @@ public sealed class NotebookTests(PackedFeed feed, QuickRuns runs, ITestOutputHe
         var run = await Run("06-clone-and-edit");
         Assert.True(Count(run.AllHtml, "<audio") >= 6, "prompt, clone, before/after, target, source, edit before/after");
         Assert.Contains("fine-tuned", run.AllHtml);
+        Assert.Contains("F0 RMSE (cents)", run.AllHtml);   // clone vs the real target
     }
 
     [Fact]
