@@ -1,4 +1,5 @@
 using StepAudio.Audio;
+using StepAudio.Features;
 
 namespace StepAudio.Notebooks;
 
@@ -13,15 +14,13 @@ public static class ClipMel
     public static float[,] Of(AudioClip clip)
     {
         ViewChecks.Clip(clip, "ClipMel.Of", nameof(clip));
-        var p = MelParams.StepAudio;
-        var mono = clip.ToMono();
-        var samples = clip.SampleRate == p.SamplingRate ? mono : Resampler.Resample(mono, clip.SampleRate, p.SamplingRate);
-        using var spectrogram = new MelSpectrogram(p);
-        if (samples.Length < spectrogram.MinSamples)
+        using var features = new SpeechFeatureExtractor();   // the flow's own mono downmix and 24 kHz resampling
+        using var wav = features.Waveform(clip);
+        if (wav.shape[1] < features.MinSamples)
             throw new ArgumentException(
                 $"ClipMel.Of: clip of {clip.Length} samples ({1000 * clip.Duration:0.#} ms) is too short for a mel; it needs " +
-                $"{1000.0 * spectrogram.MinSamples / p.SamplingRate:0.#} ms", nameof(clip));
-        using var mel = spectrogram.Compute(samples);
+                $"{1000.0 * features.MinSamples / features.Params.SampleRate:0.#} ms", nameof(clip));
+        using var mel = features.LogMel(wav);
         return MelChart.ToArray(mel);
     }
 }

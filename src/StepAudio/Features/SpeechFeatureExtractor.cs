@@ -43,7 +43,16 @@ public sealed class SpeechFeatureExtractor : IDisposable
                 $"audio is too short for the log-mel: {clip.Duration * 1000:F0} ms " +
                 $"(needs at least {1000.0 * mel.MinSamples / Params.SampleRate:F0} ms)",
                 "remove the clip from the manifest or use a longer recording");
-        using var feats = mel.Compute(wav);
+        return LogMel(wav);
+    }
+
+    /// <summary>Fewest samples (at <see cref="FeatureParams.SampleRate"/>) that give a log-mel frame.</summary>
+    public int MinSamples => mel.MinSamples;
+
+    /// <summary>The log-mel <c>[num_mels, T]</c> of a waveform from <see cref="Waveform"/> (no length check).</summary>
+    public Tensor LogMel(Tensor waveform)
+    {
+        using var feats = mel.Compute(waveform);
         return feats.squeeze(0);
     }
 
