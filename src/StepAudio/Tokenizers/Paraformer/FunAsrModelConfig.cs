@@ -31,6 +31,11 @@ public sealed record FunAsrModelConfig(ParaformerEncoderConfig Encoder, WavFront
         {
             throw new InputException(source, (int)e.Start.Line, null, "invalid YAML: " + e.Message, "fix the YAML syntax");
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet reports some malformed flow collections this way, without a position.
+            throw new InputException(source, null, null, "invalid YAML: " + e.Message, "fix the YAML syntax");
+        }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
             throw new InputException(source, null, null, "is not a YAML mapping", "use the config.yaml shipped with the model");
         using var doc = JsonDocument.Parse(ToJson(root)!.ToJsonString());
