@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 
 namespace StepAudio.Tokenizers.Paraformer;
@@ -52,7 +51,4 @@ static class ConfigValues
         new(source, null, $"{section}.{key}", $"must be {what}, got {Clip(v.GetRawText())}", Fix);
 
     static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "…";
-
-    /// <summary>Formats a number the way the error messages quote config values.</summary>
-    public static string Show(double v) => v.ToString("g", CultureInfo.InvariantCulture);
 }

@@ -39,6 +39,7 @@ public sealed class MultiHeadedAttentionSanm : nn.Module
 #pragma warning restore IDE1006
     readonly int h, dK, kernel, leftPad;
 
+    /// <summary><paramref name="nHead"/> heads over <paramref name="nFeat"/> features projected from <paramref name="inFeat"/>; FSMN kernel and extra left shift as upstream.</summary>
     public MultiHeadedAttentionSanm(int nHead, int inFeat, int nFeat, int kernelSize, int sanmShift)
         : base(nameof(MultiHeadedAttentionSanm))
     {

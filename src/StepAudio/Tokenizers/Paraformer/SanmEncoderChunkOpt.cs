@@ -11,6 +11,7 @@ public sealed class SanmFeedForward : nn.Module<Tensor, Tensor>
     public readonly Linear w_2;
 #pragma warning restore IDE1006
 
+    /// <summary>idim → hiddenUnits → idim.</summary>
     public SanmFeedForward(int idim, int hiddenUnits) : base(nameof(SanmFeedForward))
     {
         w_1 = nn.Linear(idim, hiddenUnits);
@@ -18,6 +19,7 @@ public sealed class SanmFeedForward : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary><c>[…, idim]</c> → <c>[…, idim]</c>.</summary>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
@@ -43,6 +45,7 @@ public sealed class EncoderLayerSanm : nn.Module
     /// <summary>FunASR's LayerNorm eps.</summary>
     public const double NormEps = 1e-12;
 
+    /// <summary>A layer from <paramref name="inSize"/> to <paramref name="size"/> features (a residual around the attention only when they are equal).</summary>
     public EncoderLayerSanm(int inSize, int size, MultiHeadedAttentionSanm selfAttn, SanmFeedForward feedForward, bool normalizeBefore)
         : base(nameof(EncoderLayerSanm))
     {
@@ -85,6 +88,7 @@ public sealed class SanmEncoderChunkOpt : nn.Module
     public readonly LayerNorm? after_norm;
 #pragma warning restore IDE1006
 
+    /// <summary>An encoder of the given sizes in eval mode, with random weights until <see cref="ParaformerWeights.Load"/>.</summary>
     public SanmEncoderChunkOpt(ParaformerEncoderConfig config) : base(nameof(SanmEncoderChunkOpt))
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -119,7 +123,8 @@ public sealed class SanmEncoderChunkOpt : nn.Module
                 $"SanmEncoderChunkOpt.ForwardChunk: feats must be [1, T ≥ 1, {Config.InputSize}], got [{string.Join(",", feats.shape)}]");
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var x = feats.to(ScalarType.Float32) * Math.Sqrt(Config.OutputSize);
+        // The front end works on the CPU; the encoder may have been moved elsewhere.
+        var x = feats.to(ScalarType.Float32, encoders0[0].norm2.weight!.device) * Math.Sqrt(Config.OutputSize);
         x = x + StreamPositions.Encode(state.StartIdx, x.size(1), x.size(2)).to(x.device);
         state.StartIdx += x.size(1);
         x = state.AddOverlap(x);

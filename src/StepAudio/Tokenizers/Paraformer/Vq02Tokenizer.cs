@@ -85,7 +85,8 @@ public sealed class Vq02Tokenizer : IDisposable
 
     /// <summary>
     /// The encoder output <c>[1, T, d]</c> of one utterance (16 kHz mono, already preprocessed as tokenizer.py
-    /// <c>preprocess_wav</c> does), streamed with a fresh cache. <paramref name="onChunk"/> sees every chunk.
+    /// <c>preprocess_wav</c> does), streamed with a fresh cache. <paramref name="onChunk"/> sees every chunk. The caller
+    /// owns the returned tensor (it is on the encoder's device).
     /// </summary>
     public Tensor EncoderOutput(ReadOnlySpan<float> wav16k, Action<ParaformerChunk>? onChunk = null)
     {
@@ -99,7 +100,7 @@ public sealed class Vq02Tokenizer : IDisposable
         using var scope = NewDisposeScope();
         var encoded = EncoderOutput(wav16k);
         if (encoded.size(1) == 0) return [];
-        using var codes = Codebook.Encode(encoded[0]);
+        using var codes = Codebook.Encode(encoded[0]).cpu();
         return codes.data<long>().ToArray().Select(c => (int)c).ToArray();
     }
 
