@@ -88,6 +88,19 @@ public sealed class ParaformerLoadingTests : IDisposable
     }
 
     [Fact]
+    public void EncodeLeavesNoLiveTensors()
+    {
+        TinyParaformerFiles.Write(dir);
+        using var tokenizer = Vq02Tokenizer.Load(dir, TinyParaformerFiles.CodebookPath);
+        var wav = Wav("B.wav16");
+        tokenizer.Encode(wav);
+        long before = TorchSharp.DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount;
+        for (int i = 0; i < 3; i++) tokenizer.Encode(wav);
+        using (var output = tokenizer.EncoderOutput(wav)) Assert.Equal(15, output.size(1));
+        Assert.Equal(before, TorchSharp.DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount);
+    }
+
+    [Fact]
     public void StreamingInPiecesMatchesOneCall()
     {
         TinyParaformerFiles.Write(dir);
