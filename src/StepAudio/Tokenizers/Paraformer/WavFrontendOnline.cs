@@ -88,7 +88,10 @@ public sealed class WavFrontendOnline : IDisposable
         inputCache.CopyTo(input, 0);
         samples.CopyTo(input.AsSpan(inputCache.Length));
         int frames = input.Length >= win ? (input.Length - win) / shift + 1 : 0;
-        inputCache = input[(frames * shift)..];
+        // Upstream keeps input[-(len − frames·shift):]; Python reads a zero there as "everything" (possible only when
+        // frame_length == frame_shift), so that case keeps the whole input too.
+        int rest = input.Length - frames * shift;
+        inputCache = rest == 0 ? input : input[^rest..];
         Tensor? result;
         if (frames > 0)
         {
@@ -119,7 +122,7 @@ public sealed class WavFrontendOnline : IDisposable
         int m = options.LfrM, n = options.LfrN;
         long t = inputs.shape[0];
         long tLfr = (long)Math.Ceiling((double)(t - (m - 1) / 2) / n);
-        long spliceIdx = Math.Max(tLfr, 0);
+        long spliceIdx = tLfr;
         var rows = new List<Tensor>();
         for (long i = 0; i < tLfr; i++)
         {
@@ -137,9 +140,10 @@ public sealed class WavFrontendOnline : IDisposable
                 break;
             }
         }
+        // No window at all: upstream's vstack raises before the splice cache is replaced.
+        if (rows.Count == 0) return null;
         long from = Math.Min(t - 1, spliceIdx * n);
         Replace(inputs.narrow(0, from, t - from).contiguous());
-        if (rows.Count == 0) return null;
         var lfr = cat(rows, 0);
         return cmvn is null ? lfr : AmMvn.Apply(lfr, cmvn);
     }
