@@ -109,7 +109,8 @@ public sealed class WavFrontendOnline : IDisposable
         else
         {
             // A final piece with no new fbank row flushes the splice cache. Upstream raises when it holds no row or
-            // too few for a window, and infer_encoder drops such a piece (it has < 400 samples, under its 480 limit).
+            // too few for a window; infer_encoder drops such a final piece when it is under 480 samples, which a piece
+            // that completes no fbank frame is with 25 ms frames (400 samples).
             if (!isFinal || spliceCache is null) return null;
             result = LfrCmvn(spliceCache, isFinal);
         }
