@@ -19,7 +19,8 @@ sealed record ProbeCase(string Name, string Expect, Action Run);
 static class Cases
 {
     public static IEnumerable<ProbeCase> All(TinyModels m) =>
-        Llm(m).Concat(FlowCases.All(m.Flow)).Concat(Audio(m)).Concat(Pipeline(m));
+        Llm(m).Concat(FlowCases.All(m.Flow)).Concat(Audio(m)).Concat(Pipeline(m))
+            .Concat(TokenizerCases.All(m.RepoRoot, Case));
 
     static ProbeCase Case(string name, string expect, Action run) => new(name, expect, () =>
     {

@@ -14,6 +14,7 @@ sealed class TinyModels : IDisposable
 {
     public TinyModels(string repoRoot)
     {
+        RepoRoot = repoRoot;
         manual_seed(1);
         Config = ConfigLoader.Load(Path.Combine(repoRoot, "configs", "tiny.yaml"));
         Llm = new Step1ForCausalLM(new Step1Config
@@ -39,6 +40,7 @@ sealed class TinyModels : IDisposable
 
     readonly TrainingModels models;
 
+    public string RepoRoot { get; }
     public StepAudioConfig Config { get; }
     public Step1ForCausalLM Llm { get; }
     public CausalMaskedDiffWithXvec Flow { get; }

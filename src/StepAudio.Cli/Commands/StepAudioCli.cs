@@ -33,6 +33,7 @@ public static class StepAudioCli
                      ValidateDataCommand.Create(),
                      MakeManifestCommand.Create(),
                      BenchFeaturesCommand.Create(),
+                     BenchTokenizerCommand.Create(),
                      BenchProsodyCommand.Create(),
                      BenchVocoderCommand.Create(),
                      BenchLlmCommand.Create(),

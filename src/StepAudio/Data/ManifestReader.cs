@@ -6,8 +6,9 @@ namespace StepAudio.Data;
 /// <summary>
 /// Reads JSONL manifests: one JSON object per line with <c>prompt_audio_path</c> and <c>target_audio_path</c>
 /// (required) and <c>prompt_text</c>, <c>target_text</c>, <c>edit_type</c>, <c>edit_info</c>, <c>speaker_id</c>,
-/// <c>prompt_audio_tokens</c>, <c>target_audio_tokens</c> (optional). The format of the fork's
-/// <c>audio_edit_dataset_old.py</c>, plus <c>edit_info</c> and precomputed tokens.
+/// <c>prompt_audio_tokens</c>, <c>target_audio_tokens</c>, <c>speaker_embedding</c> (optional). The format of the
+/// fork's <c>audio_edit_dataset_old.py</c>, plus <c>edit_info</c>, precomputed tokens and a precomputed speaker embedding
+/// of the target (CAM++'s 192 floats for the released model).
 /// </summary>
 /// <remarks>
 /// UTF-8 with or without BOM; LF or CRLF; blank lines are skipped. Relative audio paths resolve against the
@@ -23,7 +24,7 @@ public static class ManifestReader
     public static IReadOnlyList<string> KnownFields { get; } = new[]
     {
         "prompt_audio_path", "target_audio_path", "prompt_text", "target_text", "edit_type", "edit_info",
-        "speaker_id", "prompt_audio_tokens", "target_audio_tokens",
+        "speaker_id", "prompt_audio_tokens", "target_audio_tokens", "speaker_embedding",
     };
 
     /// <summary>Reads a manifest and throws an <see cref="InputException"/> at its first error (for training).</summary>
@@ -130,6 +131,7 @@ public static class ManifestReader
             var speaker = OptionalString(file, line, root, "speaker_id", problems);
             var promptTokens = Tokens(file, line, root, "prompt_audio_tokens", problems);
             var targetTokens = Tokens(file, line, root, "target_audio_tokens", problems);
+            var embedding = Embedding(file, line, root, "speaker_embedding", problems);
 
             var editType = EditType.Clone;
             if (editName != null && !EditTypes.TryParse(editName, out editType))
@@ -138,7 +140,7 @@ public static class ManifestReader
 
             if (problems.Count(p => p.IsError) > before || promptPath == null || targetPath == null) return null;
             return new ManifestRecord(file, line, promptPath, targetPath, promptText, targetText, editType,
-                editInfo, speaker, promptTokens, targetTokens);
+                editInfo, speaker, promptTokens, targetTokens, embedding);
         }
     }
 
@@ -236,6 +238,40 @@ public static class ManifestReader
                 $"{tokens.Length} tokens is not a whole number of 5-token groups; the last {tokens.Length % 5} are dropped",
                 layout));
         return tokens;
+    }
+
+    /// <summary>Longest embedding accepted (CAM++ gives 192; anything far longer is not a speaker embedding).</summary>
+    public const int MaxEmbeddingSize = 4096;
+
+    static float[]? Embedding(string file, int line, JsonElement root, string field, List<DataProblem> problems)
+    {
+        if (!root.TryGetProperty(field, out var el) || el.ValueKind == JsonValueKind.Null) return null;
+        const string what = "a speaker embedding is a list of finite numbers, the target clip's speaker-encoder output " +
+                            "(192 for CAM++, campplus.onnx); remove the field to compute it here";
+        if (el.ValueKind != JsonValueKind.Array)
+        {
+            problems.Add(DataProblem.Error(file, line, field, $"expected a list of numbers, got {Kind(el)}", what));
+            return null;
+        }
+        int n = el.GetArrayLength();
+        if (n is 0 or > MaxEmbeddingSize)
+        {
+            problems.Add(DataProblem.Error(file, line, field, n == 0 ? "the list is empty" : $"{n} values is not a speaker embedding", what));
+            return null;
+        }
+        var values = new float[n];
+        int i = 0;
+        foreach (var v in el.EnumerateArray())
+        {
+            if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out var d) || !float.IsFinite((float)d))
+            {
+                problems.Add(DataProblem.Error(file, line, field,
+                    $"element {i} is {(v.ValueKind == JsonValueKind.Number ? v.GetRawText() : Kind(v))}, not a finite number", what));
+                return null;
+            }
+            values[i++] = (float)d;
+        }
+        return values;
     }
 
     static string Kind(JsonElement el) => el.ValueKind switch

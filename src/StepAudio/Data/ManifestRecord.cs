@@ -15,6 +15,7 @@ namespace StepAudio.Data;
 /// <param name="SpeakerId"><c>speaker_id</c>.</param>
 /// <param name="PromptAudioTokens"><c>prompt_audio_tokens</c>: precomputed mixed-stream tokens (0..5119), if any.</param>
 /// <param name="TargetAudioTokens"><c>target_audio_tokens</c>: precomputed mixed-stream tokens (0..5119), if any.</param>
+/// <param name="SpeakerEmbedding"><c>speaker_embedding</c>: the target's precomputed speaker embedding, if any.</param>
 public sealed record ManifestRecord(
     string ManifestPath,
     int Line,
@@ -26,7 +27,8 @@ public sealed record ManifestRecord(
     string? EditInfo = null,
     string? SpeakerId = null,
     IReadOnlyList<int>? PromptAudioTokens = null,
-    IReadOnlyList<int>? TargetAudioTokens = null)
+    IReadOnlyList<int>? TargetAudioTokens = null,
+    IReadOnlyList<float>? SpeakerEmbedding = null)
 {
     /// <summary><c>file:line</c>, for messages.</summary>
     public string Location => $"{ManifestPath}:{Line}";

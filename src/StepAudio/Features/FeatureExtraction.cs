@@ -11,14 +11,23 @@ public sealed record FeatureExtractionSummary(
     TimeSpan Elapsed);
 
 /// <summary>
-/// What <see cref="FeatureExtraction.PrepareAudioTokens"/> did: the front end's identities, and per-clip cache
-/// outcomes for audio tokens (clips whose every use has precomputed manifest tokens are not tokenized) and speaker
-/// embeddings (every clip).
+/// What <see cref="FeatureExtraction.PrepareAudioTokens"/> did: the front end's identities, per-clip cache outcomes
+/// for audio tokens (a use with precomputed manifest tokens is not tokenized; a clip used as a prompt is tokenized the
+/// way training reads prompts, after upstream's prompt preprocessing) and speaker embeddings (every target without a
+/// precomputed <c>speaker_embedding</c>), and the clips that failed, each with its reason.
 /// </summary>
 public sealed record AudioTokenSummary(
     string TokenizerIdentity, string SpeakerEncoderIdentity, int Clips,
     int TokenizedClips, int PrecomputedClips, int TokenHits, int TokenComputed, int TokenRebuilt, long Tokens,
-    int EmbeddingHits, int EmbeddingComputed, int EmbeddingRebuilt, TimeSpan Elapsed);
+    int EmbeddingHits, int EmbeddingComputed, int EmbeddingRebuilt, TimeSpan Elapsed,
+    IReadOnlyList<ClipError> Errors)
+{
+    /// <summary>Whether any clip failed.</summary>
+    public bool HasErrors => Errors.Count > 0;
+}
+
+/// <summary>A clip the front end could not process, and why (the error's message names the file and what to do).</summary>
+public sealed record ClipError(string AudioPath, string Message);
 
 /// <summary>Progress of a feature extraction: <paramref name="Done"/> of <paramref name="Total"/> clips.</summary>
 public sealed record FeatureExtractionProgress(int Done, int Total, string AudioPath, FeatureCacheEventKind Outcome);
@@ -36,9 +45,12 @@ public static class FeatureExtraction
 
     /// <summary>
     /// Validates <c>data.train_path</c>/<c>data.val_path</c> for the config's train mode; when the report has no
-    /// errors, fills the cache. Returns the report either way (check <see cref="DataReport.HasErrors"/>).
+    /// errors, fills the cache. With <paramref name="skipInvalidRecords"/>, a report with errors fills the cache for the
+    /// records without errors (<see cref="UsableRecords"/>) instead of nothing. Returns the report either way (check
+    /// <see cref="DataReport.HasErrors"/>).
     /// </summary>
-    public static FeatureExtractionSummary Run(StepAudioConfig config, Action<FeatureExtractionProgress>? progress = null)
+    public static FeatureExtractionSummary Run(StepAudioConfig config, Action<FeatureExtractionProgress>? progress = null,
+        bool skipInvalidRecords = false)
     {
         ArgumentNullException.ThrowIfNull(config);
         var watch = Stopwatch.StartNew();
@@ -49,10 +61,10 @@ public static class FeatureExtraction
                 $"is {config.Data.SampleRate} Hz, but the flow's log-mel is defined at {FeatureParams.StepAudio.SampleRate} Hz",
                 $"set data.sample_rate: {FeatureParams.StepAudio.SampleRate} (clips at other rates are resampled)");
         var report = ManifestValidator.Validate(manifests, config.Data, config.TrainMode, prosody: false);
-        if (report.HasErrors)
+        if (report.HasErrors && !skipInvalidRecords)
             return new FeatureExtractionSummary(report, cacheDir, 0, 0, 0, 0, 0, watch.Elapsed);
 
-        var clips = manifests.SelectMany(ManifestReader.Load)
+        var clips = UsableRecords(config, report)
             .SelectMany(r => new[] { r.PromptAudioPath, r.TargetAudioPath })
             .Distinct(StringComparer.Ordinal).ToList();
         int hits = 0, computed = 0, rebuilt = 0;
@@ -80,28 +92,48 @@ public static class FeatureExtraction
     }
 
     /// <summary>
+    /// The train and val records that <paramref name="report"/> (the config's validation) has no error for: all of them
+    /// when it has none; none of a manifest with an error not tied to a line (unreadable, not UTF-8 …).
+    /// </summary>
+    public static IReadOnlyList<ManifestRecord> UsableRecords(StepAudioConfig config, DataReport report)
+    {
+        var manifests = new[] { config.Data.TrainPath, config.Data.ValPath }.OfType<string>().Select(Path.GetFullPath).ToList();
+        var errors = report.Errors;
+        if (errors.Any(e => !manifests.Contains(Path.GetFullPath(e.File)))) return [];
+        var badLines = errors.Where(e => e.Line is not null).Select(e => (Path.GetFullPath(e.File), e.Line!.Value)).ToHashSet();
+        var badFiles = errors.Where(e => e.Line is null).Select(e => Path.GetFullPath(e.File)).ToHashSet();
+        return manifests.Where(m => !badFiles.Contains(m))
+            .SelectMany(m => ManifestReader.Parse(m).Records)
+            .Where(r => !badLines.Contains((Path.GetFullPath(r.ManifestPath), r.Line))).ToList();
+    }
+
+    /// <summary>
     /// The step after <see cref="Run"/> (whose report must be free of errors): builds the config's audio front end
-    /// (<see cref="AudioFrontEnd.Create"/>: the tiny tokenizer and speaker encoder, fitted on the train clips when
-    /// missing) and caches the audio tokens and speaker embedding of every train and val clip, keyed by the clip and
-    /// the model identity. A clip whose every manifest use carries precomputed tokens (<c>prompt_audio_tokens</c> /
-    /// <c>target_audio_tokens</c>) is not tokenized. <paramref name="progress"/> reports each clip's token outcome
-    /// (its embedding outcome when it is not tokenized); <paramref name="log"/> hears the fit.
+    /// (<see cref="AudioFrontEnd.Create"/>) and caches what training reads for every train and val record: the
+    /// target's audio tokens, the prompt's tokens after upstream's prompt preprocessing (<see cref="PromptTokenizer"/>)
+    /// and the target's speaker embedding, each keyed by the clip and the model identity, skipping what the manifest
+    /// gives precomputed. A clip the front end rejects (silent, too short) is collected in
+    /// <see cref="AudioTokenSummary.Errors"/> and the others go on. <paramref name="records"/> limits the work to those
+    /// records (e.g. <see cref="UsableRecords"/>; default: every record). <paramref name="progress"/> reports each clip;
+    /// <paramref name="log"/> hears what was loaded or fitted.
     /// </summary>
     public static AudioTokenSummary PrepareAudioTokens(StepAudioConfig config,
-        Action<FeatureExtractionProgress>? progress = null, Action<string>? log = null)
+        Action<FeatureExtractionProgress>? progress = null, Action<string>? log = null,
+        IReadOnlyList<ManifestRecord>? records = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         var watch = Stopwatch.StartNew();
-        var records = new[] { config.Data.TrainPath, config.Data.ValPath }.OfType<string>()
+        records ??= new[] { config.Data.TrainPath, config.Data.ValPath }.OfType<string>()
             .SelectMany(ManifestReader.Load).ToList();
         var clips = records.SelectMany(r => new[] { r.PromptAudioPath, r.TargetAudioPath })
             .Distinct(StringComparer.Ordinal).ToList();
-        var needTokens = records
-            .SelectMany(r => new[] { r.PromptAudioTokens is null ? r.PromptAudioPath : null, r.TargetAudioTokens is null ? r.TargetAudioPath : null })
-            .OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var targetTokens = records.Where(r => r.TargetAudioTokens is null).Select(r => r.TargetAudioPath).ToHashSet(StringComparer.Ordinal);
+        var promptTokens = records.Where(r => r.PromptAudioTokens is null).Select(r => r.PromptAudioPath).ToHashSet(StringComparer.Ordinal);
+        var embeddings = records.Where(r => r.SpeakerEmbedding is null).Select(r => r.TargetAudioPath).ToHashSet(StringComparer.Ordinal);
 
         using var cache = new FeatureCache(CacheDirectory(config), FeatureParams.StepAudio);
-        var frontEnd = AudioFrontEnd.Create(config, cache, log);
+        using var frontEnd = AudioFrontEnd.Create(config, cache, log);
+        using var prompts = new PromptTokenizer(frontEnd.Tokenizer);
         FeatureCacheEventKind? tokenOutcome = null, embeddingOutcome = null;
         cache.Reported += e =>
         {
@@ -109,35 +141,61 @@ public static class FeatureExtraction
             if (e.Slot == "audio_tokens") tokenOutcome ??= e.Kind;
             else if (e.Slot == "speaker_embedding") embeddingOutcome ??= e.Kind;
         };
-        int tokenized = 0, tokenHits = 0, tokenComputed = 0, tokenRebuilt = 0;
-        int embHits = 0, embComputed = 0, embRebuilt = 0;
+        var tokenCounts = new OutcomeCounts();
+        var embeddingCounts = new OutcomeCounts();
+        var errors = new List<ClipError>();
+        int tokenized = 0;
         long tokens = 0;
         for (int i = 0; i < clips.Count; i++)
         {
             var clip = clips[i];
             tokenOutcome = embeddingOutcome = null;
-            if (needTokens.Contains(clip))
+            try
             {
-                tokens += cache.GetAudioTokens(clip, frontEnd.Tokenizer).Length;
-                tokenized++;
-                Count(tokenOutcome, ref tokenHits, ref tokenComputed, ref tokenRebuilt);
+                bool any = false;
+                if (targetTokens.Contains(clip))
+                {
+                    tokens += cache.GetAudioTokens(clip, frontEnd.Tokenizer).Length;
+                    tokenCounts.Add(tokenOutcome);
+                    any = true;
+                }
+                if (promptTokens.Contains(clip))
+                {
+                    tokenOutcome = null;
+                    tokens += cache.GetAudioTokens(clip, prompts).Length;
+                    tokenCounts.Add(tokenOutcome);
+                    any = true;
+                }
+                if (any) tokenized++;
+                if (embeddings.Contains(clip))
+                {
+                    cache.GetSpeakerEmbedding(clip, frontEnd.SpeakerEncoder);
+                    embeddingCounts.Add(embeddingOutcome);
+                }
             }
-            cache.GetSpeakerEmbedding(clip, frontEnd.SpeakerEncoder);
-            Count(embeddingOutcome, ref embHits, ref embComputed, ref embRebuilt);
+            catch (InputException e)
+            {
+                errors.Add(new ClipError(clip, e.Message));
+            }
             progress?.Invoke(new FeatureExtractionProgress(i + 1, clips.Count, clip,
                 tokenOutcome ?? embeddingOutcome ?? FeatureCacheEventKind.Hit));
         }
         return new AudioTokenSummary(frontEnd.Tokenizer.Identity, frontEnd.SpeakerEncoder.Identity, clips.Count,
-            tokenized, clips.Count - tokenized, tokenHits, tokenComputed, tokenRebuilt, tokens,
-            embHits, embComputed, embRebuilt, watch.Elapsed);
+            tokenized, clips.Count - tokenized, tokenCounts.Hits, tokenCounts.Computed, tokenCounts.Rebuilt, tokens,
+            embeddingCounts.Hits, embeddingCounts.Computed, embeddingCounts.Rebuilt, watch.Elapsed, errors);
+    }
 
-        static void Count(FeatureCacheEventKind? outcome, ref int hits, ref int computed, ref int rebuilt)
+    sealed class OutcomeCounts
+    {
+        public int Hits, Computed, Rebuilt;
+
+        public void Add(FeatureCacheEventKind? outcome)
         {
             switch (outcome)
             {
-                case FeatureCacheEventKind.Hit: hits++; break;
-                case FeatureCacheEventKind.Miss: computed++; break;
-                default: rebuilt++; break;
+                case FeatureCacheEventKind.Hit: Hits++; break;
+                case FeatureCacheEventKind.Miss: Computed++; break;
+                default: Rebuilt++; break;
             }
         }
     }

@@ -226,6 +226,10 @@ public sealed class StepAudioTts : IDisposable
     {
         features.Dispose();
         vocoder.Dispose();
-        if (ownsModels) models.Dispose();
+        if (ownsModels)
+        {
+            models.Dispose();
+            frontEnd.Dispose();
+        }
     }
 }

@@ -1,28 +1,50 @@
 using StepAudio.Config;
 using StepAudio.Data;
 using StepAudio.Features;
+using StepAudio.Tokenizers.Released;
 using static TorchSharp.torch;
 
 namespace StepAudio.Tokenizers;
 
 /// <summary>
-/// The audio tokenizer and speaker encoder a run uses. <see cref="Create"/> picks them from the config: the tiny pair
-/// fitted on the training clips when <c>model.tokenizer.model_path</c> is not set (the embedded default).
+/// The audio tokenizer and speaker encoder a run uses. <see cref="Create"/> picks them from the config: the released
+/// model's (<see cref="StepAudioTokenizer"/> from <c>model.tokenizer.model_path</c>, <see cref="CamPlusPlusEncoder"/>
+/// from <c>model.flow.model_path</c>) when the tokenizer folder is set, else the tiny pair fitted on the training clips
+/// (the embedded default). Disposing it disposes both.
 /// </summary>
-public sealed record AudioFrontEnd(IAudioTokenizer Tokenizer, ISpeakerEncoder SpeakerEncoder)
+public sealed record AudioFrontEnd(IAudioTokenizer Tokenizer, ISpeakerEncoder SpeakerEncoder) : IDisposable
 {
     /// <summary>
-    /// The config's front end. Without <c>model.tokenizer.model_path</c>: <see cref="TinyTokenizers.EnsureFitted"/>
-    /// (fitted into <paramref name="cache"/>'s folder on first use). With it: an <see cref="InputException"/> on that
-    /// key, since the real Step-Audio tokenizer and CAM++ are not implemented yet (issue #12).
+    /// The config's front end. With <c>model.tokenizer.model_path</c>: the real tokenizer and CAM++ (a missing file is
+    /// an <see cref="InputException"/> naming it and the config key that points at its folder). Without it:
+    /// <see cref="TinyTokenizers.EnsureFitted"/> (fitted into <paramref name="cache"/>'s folder on first use).
     /// </summary>
     public static AudioFrontEnd Create(StepAudioConfig config, FeatureCache cache, Action<string>? log = null)
     {
-        if (!string.IsNullOrWhiteSpace(config.Model.Tokenizer.ModelPath))
-            throw config.Error("model.tokenizer.model_path",
-                "the real Step-Audio audio tokenizer (vq02/vq06) and CAM++ speaker encoder are not implemented yet (issue #12)",
-                "remove model.tokenizer.model_path to use the tiny tokenizer and speaker encoder fitted on data.train_path");
-        return TinyTokenizers.EnsureFitted(config, cache, log);
+        if (string.IsNullOrWhiteSpace(config.Model.Tokenizer.ModelPath))
+            return TinyTokenizers.EnsureFitted(config, cache, log);
+        var files = StepAudioTokenizerFiles.Locate(config);
+        var campplus = CamPlusPlusFiles.Locate(config);
+        var tokenizer = StepAudioTokenizer.Load(files);
+        try
+        {
+            var speaker = new CamPlusPlusEncoder(campplus);
+            log?.Invoke($"loaded {tokenizer.Identity} from {files.Root}");
+            log?.Invoke($"loaded {speaker.Identity} from {campplus}");
+            return new AudioFrontEnd(tokenizer, speaker);
+        }
+        catch
+        {
+            tokenizer.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        (Tokenizer as IDisposable)?.Dispose();
+        (SpeakerEncoder as IDisposable)?.Dispose();
     }
 }
 

@@ -23,6 +23,9 @@ public interface IClipFeatureSource
     /// <summary>The speaker embedding.</summary>
     float[] Embedding(string wavPath);
 
+    /// <summary>The speaker encoder's embedding width (a manifest's precomputed <c>speaker_embedding</c> must match it).</summary>
+    int EmbeddingDimension { get; }
+
     /// <summary>Identity of the tokenizer and speaker encoder, recorded in the run and its checkpoints.</summary>
     string Identity { get; }
 }
@@ -66,6 +69,9 @@ public sealed class CachedClipFeatures(FeatureCache cache, IAudioTokenizer token
 
     /// <inheritdoc />
     public void Dispose() => promptTokenizer.Dispose();
+
+    /// <inheritdoc />
+    public int EmbeddingDimension => speaker.Dimension;
 
     /// <inheritdoc />
     public float[] Embedding(string wavPath)

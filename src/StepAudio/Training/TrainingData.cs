@@ -110,7 +110,7 @@ public sealed class TrainingDataBuilder(StepAudioConfig config, IClipFeatureSour
             {
                 if (!clipIndex.TryGetValue(r.TargetAudioPath, out flowIndex))
                 {
-                    split.Flow.Add(BuildClip(r.TargetAudioPath, targetTokens, mel));
+                    split.Flow.Add(BuildClip(r, targetTokens, mel));
                     flowIndex = clipIndex[r.TargetAudioPath] = split.Flow.Count - 1;
                 }
             }
@@ -145,12 +145,23 @@ public sealed class TrainingDataBuilder(StepAudioConfig config, IClipFeatureSour
     /// <summary>The samples as torchaudio.load's [C, N] tensor flattens them: channel after channel.</summary>
     public static float[] FlatSamples(AudioClip clip) => clip.Channels.SelectMany(c => c).ToArray();
 
-    FlowClip BuildClip(string path, int[] tokens, Tensor mel)
+    FlowClip BuildClip(ManifestRecord r, int[] tokens, Tensor mel)
     {
         var dual = DualCodebookTokens.Reshape(tokens);
         var token = tensor(dual).DetachFromDisposeScope();
         var feat = mel.transpose(0, 1).contiguous().DetachFromDisposeScope();
-        var embedding = tensor(features.Embedding(path)).DetachFromDisposeScope();
-        return new FlowClip(path, token, feat, embedding);
+        var embedding = tensor(TargetEmbedding(r)).DetachFromDisposeScope();
+        return new FlowClip(r.TargetAudioPath, token, feat, embedding);
+    }
+
+    /// <summary>The manifest's precomputed <c>speaker_embedding</c> of the target (checked against the encoder's width), else the encoder's.</summary>
+    public float[] TargetEmbedding(ManifestRecord r)
+    {
+        if (r.SpeakerEmbedding is not { } given) return features.Embedding(r.TargetAudioPath);
+        if (given.Count != features.EmbeddingDimension)
+            throw new InputException(r.ManifestPath, r.Line, "speaker_embedding",
+                $"has {given.Count} values, but the speaker encoder of this run gives {features.EmbeddingDimension}",
+                "give the embedding of this run's speaker encoder (CAM++: 192 floats), or remove the field to compute it");
+        return given.ToArray();
     }
 }

@@ -55,6 +55,7 @@ public sealed class TrainingInputs : IDisposable
         {
             train?.Dispose();
             models.Dispose();
+            frontEnd.Dispose();
             throw;
         }
     }
@@ -65,5 +66,6 @@ public sealed class TrainingInputs : IDisposable
         Train.Dispose();
         Val.Dispose();
         Models.Dispose();
+        FrontEnd.Dispose();
     }
 }

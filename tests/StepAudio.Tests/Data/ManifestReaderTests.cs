@@ -26,6 +26,10 @@ public class ManifestReaderTests
     [InlineData("{\"prompt_audio_path\": \"a.wav\", \"target_audio_path\": \"b.wav\", \"prompt_audio_tokens\": [1, 1024]}", "prompt_audio_tokens", "element 1 = 1024 is a vq06 code where a vq02 code belongs")]
     [InlineData("{\"prompt_audio_path\": \"a.wav\", \"target_audio_path\": \"b.wav\", \"prompt_audio_tokens\": [5, 6, 7]}", "prompt_audio_tokens", "element 2 = 7 is a vq02 code where a vq06 code belongs")]
     [InlineData("{\"prompt_audio_path\": \"a.wav\", \"target_audio_path\": \"b.wav\", \"target_audio_tokens\": []}", "target_audio_tokens", "the token list is empty")]
+    [InlineData("{\"prompt_audio_path\": \"a.wav\", \"target_audio_path\": \"b.wav\", \"speaker_embedding\": \"0.1 0.2\"}", "speaker_embedding", "expected a list of numbers, got a string")]
+    [InlineData("{\"prompt_audio_path\": \"a.wav\", \"target_audio_path\": \"b.wav\", \"speaker_embedding\": []}", "speaker_embedding", "the list is empty")]
+    [InlineData("{\"prompt_audio_path\": \"a.wav\", \"target_audio_path\": \"b.wav\", \"speaker_embedding\": [0.5, \"x\"]}", "speaker_embedding", "element 1 is a string, not a finite number")]
+    [InlineData("{\"prompt_audio_path\": \"a.wav\", \"target_audio_path\": \"b.wav\", \"speaker_embedding\": [0.5, 1e39]}", "speaker_embedding", "element 1 is 1e39, not a finite number")]
     public void BadRecordIsReportedWithFileLineFieldAndMessage(string badLine, string? field, string fragment)
     {
         using var d = new DataFolder();
@@ -128,6 +132,18 @@ public class ManifestReaderTests
         Assert.Equal(new[] { 3, 1023, 1024, 5119, 2000 }, r.PromptAudioTokens);
         Assert.Equal(6, r.TargetAudioTokens!.Count);
         ProblemAssert.Single(result.Problems, false, manifest, 1, "target_audio_tokens", "not a whole number of 5-token groups");
+    }
+
+    [Fact]
+    public void A_precomputed_speaker_embedding_is_read_as_floats()
+    {
+        using var d = new DataFolder();
+        d.Tone("a.wav"); d.Tone("b.wav");
+        var values = Enumerable.Range(0, 192).Select(i => (i - 96) / 100.0).ToArray();
+        var manifest = d.Text("m.jsonl", DataFolder.Line(extra: ", \"speaker_embedding\": [" +
+            string.Join(", ", values.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]"));
+        var r = Assert.Single(ManifestReader.Load(manifest));
+        Assert.Equal(values.Select(v => (float)v), r.SpeakerEmbedding!);
     }
 
     [Fact]

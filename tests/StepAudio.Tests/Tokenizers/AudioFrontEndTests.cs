@@ -1,6 +1,7 @@
 using StepAudio.Config;
 using StepAudio.Features;
 using StepAudio.Tokenizers;
+using StepAudio.Tokenizers.Released;
 
 namespace StepAudio.Tests.Tokenizers;
 
@@ -59,14 +60,15 @@ public sealed class AudioFrontEndTests : IDisposable
     }
 
     [Fact]
-    public void A_real_tokenizer_path_is_a_config_error_until_it_exists()
+    public void A_real_tokenizer_folder_without_its_files_names_the_missing_file_and_the_config_key()
     {
         var config = SmallConfig();
         config.Model.Tokenizer.ModelPath = Path.Combine(dir, "Step-Audio-Tokenizer");
         using var cache = new FeatureCache(config.Data.CacheDir!);
         var e = Assert.Throws<InputException>(() => AudioFrontEnd.Create(config, cache));
         Assert.Equal("model.tokenizer.model_path", e.Field);
-        Assert.Contains("issue #12", e.Problem);
+        Assert.Contains(Path.Combine(config.Model.Tokenizer.ModelPath, StepAudioTokenizerFiles.FunAsrModelId, "model.pt"), e.Problem);
+        Assert.Contains("huggingface-cli download stepfun-ai/Step-Audio-Tokenizer", e.Fix);
         Assert.False(File.Exists(Path.Combine(cache.Directory, TinyTokenizers.TokenizerFileName)));
     }
 
@@ -77,11 +79,13 @@ public sealed class AudioFrontEndTests : IDisposable
         var mel = FeatureExtraction.Run(config);
         Assert.False(mel.Report.HasErrors);
         var first = FeatureExtraction.PrepareAudioTokens(config);
-        // 5 distinct clips; en_gb_female/01 is a prompt with precomputed tokens in train but not in val.
+        // 5 distinct clips; en_gb_female/01 is a prompt with precomputed tokens in train but not in val. Targets get
+        // tokens and an embedding, prompts their prompt-preprocessed tokens: what training reads.
         Assert.Equal(5, first.Clips);
         Assert.Equal((5, 0), (first.TokenizedClips, first.PrecomputedClips));
         Assert.Equal((0, 5, 0), (first.TokenHits, first.TokenComputed, first.TokenRebuilt));
-        Assert.Equal((0, 5, 0), (first.EmbeddingHits, first.EmbeddingComputed, first.EmbeddingRebuilt));
+        Assert.Equal((0, 3, 0), (first.EmbeddingHits, first.EmbeddingComputed, first.EmbeddingRebuilt));
+        Assert.Empty(first.Errors);
         Assert.True(first.Tokens > 0 && first.Tokens % 5 == 0);
         Assert.StartsWith("tiny-vq:", first.TokenizerIdentity);
         Assert.StartsWith("tiny-spk:", first.SpeakerEncoderIdentity);
@@ -89,14 +93,20 @@ public sealed class AudioFrontEndTests : IDisposable
         var progress = new List<FeatureExtractionProgress>();
         var second = FeatureExtraction.PrepareAudioTokens(config, progress.Add);
         Assert.Equal((5, 0, 0), (second.TokenHits, second.TokenComputed, second.TokenRebuilt));
-        Assert.Equal((5, 0, 0), (second.EmbeddingHits, second.EmbeddingComputed, second.EmbeddingRebuilt));
+        Assert.Equal((3, 0, 0), (second.EmbeddingHits, second.EmbeddingComputed, second.EmbeddingRebuilt));
         Assert.Equal(first.Tokens, second.Tokens);
         Assert.Equal(Enumerable.Range(1, 5), progress.Select(p => p.Done));
 
-        // Without the val record, the precomputed prompt is never tokenized (but still embedded).
+        // Without the val record, the precomputed prompt is never tokenized (and, not being a target, not embedded).
         config.Data.ValPath = null;
         var trainOnly = FeatureExtraction.PrepareAudioTokens(config);
         Assert.Equal((4, 3, 1), (trainOnly.Clips, trainOnly.TokenizedClips, trainOnly.PrecomputedClips));
-        Assert.Equal(4, trainOnly.EmbeddingHits);
+        Assert.Equal((2, 0), (trainOnly.EmbeddingHits, trainOnly.EmbeddingComputed));
+
+        // Training reads exactly these entries: nothing is tokenized or embedded again.
+        using var cache = new FeatureCache(config.Data.CacheDir!);
+        var written = Directory.GetFiles(cache.Directory, "*.safetensors", SearchOption.AllDirectories).Length;
+        using (var inputs = StepAudio.Training.TrainingInputs.Prepare(config, llm: true, flow: true)) { }
+        Assert.Equal(written, Directory.GetFiles(cache.Directory, "*.safetensors", SearchOption.AllDirectories).Length);
     }
 }
