@@ -2,6 +2,7 @@ using StepAudio.Audio;
 using StepAudio.Tokenizers;
 using StepAudio.Tokenizers.FrontEnds;
 using StepAudio.Tokenizers.Onnx;
+using StepAudio.Tokenizers.Paraformer;
 using StepAudio.Tokenizers.Released;
 using static TorchSharp.torch;
 
@@ -48,6 +49,14 @@ static class TokenizerCases
             File.WriteAllText(path, "not an npy file");
             try { LinguisticCodebook.Load(path); }
             finally { File.Delete(path); }
+        });
+        yield return @case("vq02.load.missing-folder", "the FunASR model folder does not exist",
+            () => Vq02Tokenizer.Load("/nonexistent/speech_paraformer", codebookPath));
+        yield return @case("sanm.forward-chunk.width", "feats must be [1, T ≥ 1, 560]", () =>
+        {
+            using var encoder = new SanmEncoderChunkOpt(new ParaformerEncoderConfig { InputSize = 560, OutputSize = 8, AttentionHeads = 2, LinearUnits = 8, NumBlocks = 1 });
+            using var state = new SanmStreamState(560, [0, 4, 5], 4);
+            encoder.ForwardChunk(zeros(1, 4, 80), state);
         });
         yield return @case("tokenizer-preprocess.empty", "the prompt waveform is empty", () => TokenizerPreprocess.Preprocess([], 24000));
         yield return @case("kaldi-fbank.short", "100 samples are fewer than one 400-sample frame", () =>
