@@ -77,11 +77,27 @@ public class RunEvaluationTests
     }
 
     [Fact]
-    public void AFolderWithoutARun_OrARunWithoutCheckpoints_IsInputError()
+    public void AFolderWithoutARun_ARunWithoutCheckpoints_OrAnEmptyValidationSet_IsInputError()
     {
         var empty = TestPaths.NewTempDir("stepaudio-eval-empty");
         var e = Assert.Throws<InputException>(() => RunEvaluation.Run(empty));
         Assert.Contains("run.json", e.Message);
         Assert.Equal(StepAudioCli.Usage, StepAudioCli.Run(["evaluate", "--run", empty, "--max-records", "0"]));
+
+        // A run folder as finetune starts it (config.yaml, run.json) before any best checkpoint exists.
+        var run = TestPaths.NewTempDir("stepaudio-eval-nockpt");
+        var config = TrainingFixture.Config();
+        ConfigWriter.Save(config, Path.Combine(run, "config.yaml"));
+        File.WriteAllText(Path.Combine(run, "run.json"), "{}");
+        e = Assert.Throws<InputException>(() => RunEvaluation.Run(run));
+        Assert.Equal(run, e.File);
+        Assert.Contains("llm_best", e.Message);
+
+        var val = Path.Combine(run, "val.jsonl");
+        File.WriteAllText(val, "");
+        config.Data.ValPath = val;
+        ConfigWriter.Save(config, Path.Combine(run, "config.yaml"));
+        e = Assert.Throws<InputException>(() => RunEvaluation.Run(run));
+        Assert.Equal(val, e.File);
     }
 }
