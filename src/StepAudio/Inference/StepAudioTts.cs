@@ -72,8 +72,12 @@ public sealed class StepAudioTts : IDisposable
         var models = TrainingModels.Build(config, llm: true, flow: true);
         try
         {
-            if (llmCheckpoint != null) Checkpoints.Step1Export.LoadPt(models.Llm!, llmCheckpoint);
-            if (flowCheckpoint != null) TrainingCheckpoints.LoadFlow(models.Flow!, flowCheckpoint);
+            // The loaders' state-dict tensors are copied into the parameters; the scope frees them (~190 on the tiny models).
+            using (NewDisposeScope())
+            {
+                if (llmCheckpoint != null) Checkpoints.Step1Export.LoadPt(models.Llm!, llmCheckpoint);
+                if (flowCheckpoint != null) TrainingCheckpoints.LoadFlow(models.Flow!, flowCheckpoint);
+            }
             using var cache = new FeatureCache(FeatureExtraction.CacheDirectory(config));
             var frontEnd = AudioFrontEnd.Create(config, cache);
             return new StepAudioTts(models, frontEnd, VocoderFactory.Create(config), config.Model.Flow.NTimesteps, ownsModels: true);

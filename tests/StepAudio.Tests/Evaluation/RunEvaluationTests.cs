@@ -21,7 +21,14 @@ public class RunEvaluationTests
         var path = Path.Combine(run, RunEvaluation.FileName);
         Assert.Equal(config.Seed, EvaluationReportJson.Read(path).Seed);
         // Again on the folder of runs, which evaluate resolves to its newest as clone --run does; eval.json is replaced.
+        // Tensors left alive must not grow with the records (building the two model sets leaves a fixed few).
+        long Live() => TorchSharp.DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount;
+        long live = Live();
+        Assert.Equal(StepAudioCli.Success, StepAudioCli.Run(["evaluate", "--run", config.Save.CkptDir, "--max-seconds", "1", "--max-records", "1"]));
+        long leakedForOne = Live() - live;
+        live = Live();
         Assert.Equal(StepAudioCli.Success, StepAudioCli.Run(["evaluate", "--run", config.Save.CkptDir, "--max-seconds", "1", "--seed", "5"]));
+        Assert.Equal(leakedForOne, Live() - live);
 
         var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
         var val = StepAudio.Data.ManifestReader.Load(config.Data.ValPath!);
