@@ -27,15 +27,14 @@ public sealed class EvaluationFormatterTests : IDisposable
         Assert.Contains("<td>speed</td><td>1</td><td>records with F0</td><td>0</td><td>1</td><td>+1</td>", html);
         Assert.Contains("<td>overall</td><td>2</td><td>MCD dB ↓</td><td>6.50</td><td>5.75</td><td>-0.75</td>", html);
         Assert.Contains("flow (not fine-tuned: the base)", html);
-        // The JSON round trip keeps every number.
-        var back = JsonRoundTrip(report);
+        // Show.Evaluation reads eval.json back from a folder of runs (its newest run), every number kept.
+        var runs = Directory.CreateTempSubdirectory("stepaudio-eval-json-").FullName;
+        var run = Directory.CreateDirectory(Path.Combine(runs, "run-001")).FullName;
+        File.WriteAllText(Path.Combine(run, "run.json"), "{}");
+        File.WriteAllText(Path.Combine(run, RunEvaluation.FileName), EvaluationReportJson.Serialize(report));
+        var back = Show.Evaluation(runs);
         Assert.Equal(report.Groups, back.Groups);
-    }
-
-    static EvaluationReport JsonRoundTrip(EvaluationReport report)
-    {
-        var path = Path.Combine(Directory.CreateTempSubdirectory("stepaudio-eval-json-").FullName, RunEvaluation.FileName);
-        File.WriteAllText(path, EvaluationReportJson.Serialize(report));
-        return EvaluationReportJson.Read(path);
+        Assert.Equal(report.Records, back.Records);
+        Assert.Throws<InputException>(() => Show.Evaluation(runs + "-missing"));
     }
 }
