@@ -30,6 +30,7 @@ public static class NotebookFormatters
         Add<TtsResult>(TtsResultHtml.Render);
         Add<SetupCheck>(c => c.ToHtml());
         Add<LoraSweepResult>(LoraSweepCharts.TableHtml);
+        Add<Evaluation.EvaluationReport>(EvaluationHtml.Render);
         // Replaces Plotly.NET.Interactive's formatter if that is loaded too: ours renders offline (see PlotlyHtml).
         Add<GenericChart>(PlotlyHtml.Render);
     }

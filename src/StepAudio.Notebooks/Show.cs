@@ -93,6 +93,16 @@ public static class Show
             Analysis.Compare(Analysis.Analyze(target), Analysis.Analyze(generated)), targetLabel, generatedLabel, title);
     }
 
+    /// <summary>
+    /// The <c>eval.json</c> of a run (written by <c>stepaudio evaluate</c>, <c>finetune --evaluate</c> or
+    /// <see cref="Evaluation.RunEvaluation.Save"/>): before, after and delta per edit type. A folder of runs means its newest.
+    /// </summary>
+    public static Evaluation.EvaluationReport Evaluation(string runDir)
+    {
+        var dir = Training.RunFolder.Resolve(ViewChecks.Path(runDir, "Show.Evaluation", nameof(runDir)), nameof(runDir));
+        return StepAudio.Evaluation.EvaluationReportJson.Read(System.IO.Path.Combine(dir, StepAudio.Evaluation.RunEvaluation.FileName));
+    }
+
     /// <summary>A run folder: stages, best and final losses, checkpoints with sizes, the loss chart, run facts, config.</summary>
     public static RunOverview Run(string runDir) => RunOverview.Read(ViewChecks.Path(runDir, "Show.Run", nameof(runDir)));
 }

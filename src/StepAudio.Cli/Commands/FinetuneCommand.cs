@@ -21,8 +21,9 @@ public static class FinetuneCommand
         var overwrite = new Option<bool>("--overwrite") { Description = "replace the run already in --output" };
         var initFrom = new Option<string[]>("--init-from") { Description = "start from the weights of llm_*.pt / flow_*.pt / a run folder (repeatable)", AllowMultipleArgumentsPerToken = false };
         var noTensorBoard = new Option<bool>("--no-tensorboard") { Description = "do not write TensorBoard event files" };
+        var evaluate = new Option<bool>("--evaluate") { Description = "then evaluate the run (as stepaudio evaluate): table and eval.json" };
         var command = new Command("finetune", "Fine-tune: stage 1 LLM LoRA, stage 2 flow decoder, stage 3 both (by --mode / train_mode)");
-        foreach (var o in new Option[] { config, mode, output, resume, allowChanges, overwrite, initFrom, noTensorBoard }) command.Options.Add(o);
+        foreach (var o in new Option[] { config, mode, output, resume, allowChanges, overwrite, initFrom, noTensorBoard, evaluate }) command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var cfg = ConfigLoader.Load(parse.GetValue(config)?.FullName ?? DefaultConfig.Locate());
@@ -53,6 +54,7 @@ public static class FinetuneCommand
             {
                 var summary = TrainingProgress.Run(trainer, cancel.Token);
                 Console.WriteLine(SummaryText(summary));
+                if (parse.GetValue(evaluate) && !summary.Cancelled) EvaluateCommand.Evaluate(summary.RunDirectory, new Evaluation.EvaluationOptions());
                 return StepAudioCli.Success;
             }
             finally

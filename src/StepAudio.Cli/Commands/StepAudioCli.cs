@@ -29,6 +29,7 @@ public static class StepAudioCli
                      FinetuneCommand.Create(),
                      CloneCommand.Create(),
                      EditCommand.Create(),
+                     EvaluateCommand.Create(),
                      ExportCommand.Create(),
                      ValidateDataCommand.Create(),
                      MakeManifestCommand.Create(),

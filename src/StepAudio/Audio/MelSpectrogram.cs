@@ -21,8 +21,8 @@ public sealed class MelSpectrogram : IDisposable
         Params.Validate();
         var p = Params;
         basis = tensor(MelFilterBank.Slaney(p.SamplingRate, p.NFft, p.NumMels, p.Fmin, p.Fmax),
-            new long[] { p.NumMels, p.FreqBins }, ScalarType.Float32);
-        window = hann_window(p.WinSize, periodic: true, dtype: ScalarType.Float32);
+            new long[] { p.NumMels, p.FreqBins }, ScalarType.Float32).DetachFromDisposeScope();   // owned by this object, not a caller's scope
+        window = hann_window(p.WinSize, periodic: true, dtype: ScalarType.Float32).DetachFromDisposeScope();
     }
 
     /// <summary>The parameters this transform computes with.</summary>

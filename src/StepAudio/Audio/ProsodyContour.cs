@@ -21,6 +21,20 @@ public sealed record ProsodyContour(double[] Times, double[] F0, double[] Energy
 
     /// <summary>The clip-level statistics of this contour.</summary>
     public ProsodySummary Summarize() => ProsodySummary.Of(this);
+
+    /// <summary>
+    /// The contour read at <paramref name="frames"/> in that order (an alignment path's side; indices past the end read
+    /// the last frame): frame k of the result is frame frames[k] of this one, on this contour's frame spacing.
+    /// </summary>
+    public ProsodyContour Warp(IEnumerable<int> frames)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        if (Frames == 0) throw new InvalidOperationException("ProsodyContour.Warp: the contour has no frames");
+        var picked = frames.Select(k => Math.Clamp(k, 0, Frames - 1)).ToArray();
+        double hop = Frames > 1 ? Times[1] - Times[0] : 0;
+        return new ProsodyContour(picked.Select((_, k) => Times[0] + k * hop).ToArray(), picked.Select(k => F0[k]).ToArray(),
+            picked.Select(k => EnergyDb[k]).ToArray(), SilenceDb);
+    }
 }
 
 /// <summary>Clip-level prosody statistics.</summary>

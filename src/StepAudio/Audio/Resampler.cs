@@ -26,7 +26,8 @@ public sealed class Resampler : IDisposable
         if (origRate == newRate) return;
         var (k, width) = Kernel(Orig, New, lowpassFilterWidth, rolloff);
         Width = width;
-        kernel = tensor(k, new long[] { New, 1, k.Length / New }, ScalarType.Float32);
+        // Lives as long as the resampler, which callers cache (SpeechFeatureExtractor): never owned by a caller's dispose scope.
+        kernel = tensor(k, new long[] { New, 1, k.Length / New }, ScalarType.Float32).DetachFromDisposeScope();
     }
 
     /// <summary>The input rate (Hz).</summary>

@@ -62,12 +62,7 @@ public sealed class StepAudioTts : IDisposable
     {
         if (runDir != null)
         {
-            var full = Path.GetFullPath(runDir);
-            if (!Directory.Exists(full)) throw new InputException(full, null, "--run", "is not a folder", "give the run folder finetune wrote");
-            // The folder of many runs (save.ckpt_dir): take the newest run-NNN.
-            if (!File.Exists(Path.Combine(full, "run.json")) && Directory.GetDirectories(full, "run-*")
-                    .Where(d => File.Exists(Path.Combine(d, "run.json"))).OrderBy(d => d, StringComparer.Ordinal).LastOrDefault() is { } newest)
-                full = newest;
+            var full = RunFolder.Resolve(runDir);
             llmCheckpoint ??= File.Exists(Path.Combine(full, "llm_best", "llm_best.pt")) ? Path.Combine(full, "llm_best", "llm_best.pt") : null;
             flowCheckpoint ??= File.Exists(Path.Combine(full, "flow_best.pt")) ? Path.Combine(full, "flow_best.pt") : null;
             if (llmCheckpoint is null && flowCheckpoint is null)
@@ -77,8 +72,12 @@ public sealed class StepAudioTts : IDisposable
         var models = TrainingModels.Build(config, llm: true, flow: true);
         try
         {
-            if (llmCheckpoint != null) Checkpoints.Step1Export.LoadPt(models.Llm!, llmCheckpoint);
-            if (flowCheckpoint != null) TrainingCheckpoints.LoadFlow(models.Flow!, flowCheckpoint);
+            // The loaders' state-dict tensors are copied into the parameters; the scope frees them (~190 on the tiny models).
+            using (NewDisposeScope())
+            {
+                if (llmCheckpoint != null) Checkpoints.Step1Export.LoadPt(models.Llm!, llmCheckpoint);
+                if (flowCheckpoint != null) TrainingCheckpoints.LoadFlow(models.Flow!, flowCheckpoint);
+            }
             using var cache = new FeatureCache(FeatureExtraction.CacheDirectory(config));
             var frontEnd = AudioFrontEnd.Create(config, cache);
             return new StepAudioTts(models, frontEnd, VocoderFactory.Create(config), config.Model.Flow.NTimesteps, ownsModels: true);
@@ -88,6 +87,23 @@ public sealed class StepAudioTts : IDisposable
             models.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The audio tokenizer and speaker encoder the prompts go through.</summary>
+    public AudioFrontEnd FrontEnd => frontEnd;
+
+    /// <summary>
+    /// What a manifest record asks for, as training taught it: <see cref="Clone"/> for clone and pronunciation records
+    /// (prompt clip and text, target text), else one <see cref="Edit"/> of the prompt clip by the record's edit type
+    /// and info (a paralinguistic edit's new text is its target text).
+    /// </summary>
+    public TtsResult Render(Data.ManifestRecord record, TtsOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return record.EditType is Data.EditType.Clone or Data.EditType.Pronunciation
+            ? Clone(record.PromptAudioPath, record.PromptText ?? "", record.TargetText ?? "", options)
+            : Edit(record.PromptAudioPath, record.PromptText ?? "", Data.EditTypes.ToManifestName(record.EditType), record.EditInfo,
+                record.EditType == Data.EditType.Paralinguistic ? record.TargetText : null, 1, options);
     }
 
     /// <summary>

@@ -60,6 +60,20 @@ public sealed class RunFolder
     /// <summary>True when the folder holds a run (a <c>run.json</c>).</summary>
     public bool HoldsRun => File.Exists(RunJson);
 
+    /// <summary>
+    /// The full path of the run <paramref name="dir"/> names (<c>--run</c>): the folder itself, or, for a folder of runs
+    /// such as <c>save.ckpt_dir</c> that holds no <c>run.json</c>, its newest <c>run-NNN</c> that does.
+    /// </summary>
+    public static string Resolve(string dir, string option = "--run")
+    {
+        var full = System.IO.Path.GetFullPath(dir);
+        if (!Directory.Exists(full)) throw new InputException(full, null, option, "is not a folder", "give the run folder finetune wrote");
+        if (!new RunFolder(full).HoldsRun && Directory.GetDirectories(full, "run-*")
+                .Where(d => new RunFolder(d).HoldsRun).OrderBy(d => d, StringComparer.Ordinal).LastOrDefault() is { } newest)
+            full = newest;
+        return full;
+    }
+
     /// <summary>Opens the folder <paramref name="options"/> and the config point to, creating, emptying or reusing it as they say.</summary>
     public static RunFolder Open(StepAudioConfig config, RunFolderOptions options)
     {

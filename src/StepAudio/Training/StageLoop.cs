@@ -285,10 +285,7 @@ sealed class StageLoop(StepAudioConfig config, RunFolder run, TrainingInputs dat
             try
             {
                 var options = new Inference.TtsOptions { Seed = config.Seed, MaxSeconds = Math.Max(2, 1.5 * item.TargetTokens / (125 / 3.0)) };
-                var result = r.EditType is Data.EditType.Clone or Data.EditType.Pronunciation
-                    ? tts.Clone(r.PromptAudioPath, r.PromptText ?? "", r.TargetText ?? "", options)
-                    : tts.Edit(r.PromptAudioPath, r.PromptText ?? "", r.EditType.ToManifestName(), r.EditInfo,
-                        r.EditType == Data.EditType.Paralinguistic ? r.TargetText : null, 1, options);
+                var result = tts.Render(r, options);
                 var wav = Path.Combine(dir, name + ".wav");
                 var mel = Path.Combine(dir, name + ".mel.safetensors");
                 AtomicFile.Write(wav, tmp => Audio.WavFile.Write(tmp, result.Audio));

@@ -89,4 +89,15 @@ public class ResamplerTests
         Assert.Throws<ArgumentException>(() => new Resampler(0, 16000));
         Assert.Throws<ArgumentException>(() => r.Apply(zeros(4, ScalarType.Int64)));
     }
+
+    [Fact]
+    public void A_cached_resampler_first_used_inside_a_dispose_scope_outlives_it()
+    {
+        // SpeechFeatureExtractor builds a resampler on the first clip of a rate; a scope around that call must not take it.
+        using var features = new StepAudio.Features.SpeechFeatureExtractor();
+        var clip = AudioClip.Mono(Enumerable.Range(0, 22050).Select(i => (float)Math.Sin(i * 0.05)).ToArray(), 22050);
+        using (NewDisposeScope()) features.Extract(clip);
+        using var again = features.Extract(clip);
+        Assert.Equal(80, again.shape[0]);
+    }
 }
