@@ -83,7 +83,10 @@ with torch.no_grad():
     def attend(L, x, cache, first):
         h = L["n1"](x)
         q, kk, v = L["qkv"](h).split(d, dim=-1)
-        fs = L["fsmn"](torch.nn.functional.pad(v.transpose(1, 2), (5, 5))).transpose(1, 2) + v
+        # FSMN as the C# port computes it (windows × taps, summed): Debian's build runs a grouped Conv1d through a
+        # slow reference path, which would time that path rather than the maths.
+        win = torch.nn.functional.pad(v.transpose(1, 2), (5, 5)).unfold(2, k, 1)          # [1, d, T, k]
+        fs = (win * L["fsmn"].weight.view(1, d, 1, k)).sum(-1).transpose(1, 2) + v
         kc, vc = (kk, v) if cache is None else (torch.cat([cache[0], kk], 1), torch.cat([cache[1], v], 1))
         split = lambda t: t.view(1, -1, heads, d // heads).transpose(1, 2)
         att = torch.softmax(split(q) @ split(kc).transpose(-1, -2) * (d // heads) ** -0.5, -1) @ split(vc)
