@@ -33,6 +33,23 @@ public static class TorchRuntime
     {
         if (Interlocked.Exchange(ref registered, 1) == 1 || !OperatingSystem.IsLinux()) return;
         AssemblyLoadContext.Default.ResolvingUnmanagedDll += Resolve;
+        PreloadPackageLibTorch();
+    }
+
+    /// <summary>
+    /// When TorchSharp runs from the NuGet cache (a notebook), loads LibTorch from the libtorch-cpu package by full path
+    /// before TorchSharp's first call. TorchSharp asks for <c>torch_cpu</c> by bare name, which would otherwise find a
+    /// system libtorch first (Debian's libtorch-dev: PyTorch 1.13's <c>libtorch_cpu.so</c>); once the package's copies
+    /// are loaded, glibc answers every later request for their sonames with them.
+    /// </summary>
+    static void PreloadPackageLibTorch()
+    {
+        var torchSharp = typeof(TorchSharp.torch).Assembly.Location;   // typeof does not run torch's initializer
+        var dir = Path.GetDirectoryName(torchSharp);
+        if (string.IsNullOrEmpty(dir) || File.Exists(Path.Combine(dir, "libtorch_cpu.so"))) return;
+        if (LibTorchPackageNativeDir(torchSharp) is not { } package) return;
+        foreach (var name in new[] { "c10", "torch_cpu", "torch" })
+            NativeLibrary.TryLoad(Path.Combine(package, $"lib{name}.so"), out _);
     }
 
     static IntPtr Resolve(Assembly requester, string name)
@@ -58,13 +75,33 @@ public static class TorchRuntime
 
     static void PreloadLibTorch(Assembly requester, string originalDir)
     {
+        var package = LibTorchPackageNativeDir(requester.Location);
         foreach (var name in new[] { "c10", "torch_cpu", "torch" })
         {
-            var beside = Path.Combine(originalDir, $"lib{name}.so");
-            // Next to the glue in an app's output; in a notebook the host resolves each package's native folder.
-            if (!(File.Exists(beside) && NativeLibrary.TryLoad(beside, out _)))
+            // By full path: next to the glue in an app's output, else from the libtorch-cpu package beside TorchSharp's
+            // in the NuGet cache. Never by bare name first: on a machine with Debian's libtorch-dev, "libc10.so" is
+            // PyTorch 1.13's, and the glue then fails with an undefined c10 symbol (measured in the notebook tool).
+            var path = new[] { originalDir, package }.OfType<string>().Select(d => Path.Combine(d, $"lib{name}.so")).FirstOrDefault(File.Exists);
+            if (!(path != null && NativeLibrary.TryLoad(path, out _)))
                 NativeLibrary.TryLoad(name, requester, null, out _);
         }
+    }
+
+    /// <summary>
+    /// The native folder of the <c>libtorch-cpu-linux-x64</c> package next to TorchSharp's in a NuGet cache
+    /// (<c>{packages}/torchsharp/{v}/lib/{tfm}/TorchSharp.dll</c> → <c>{packages}/libtorch-cpu-linux-x64/{v}/runtimes/linux-x64/native</c>),
+    /// the highest version when several are cached; null outside a NuGet cache.
+    /// </summary>
+    internal static string? LibTorchPackageNativeDir(string torchSharpDll)
+    {
+        var tfmDir = Path.GetDirectoryName(torchSharpDll);
+        var packages = tfmDir is null ? null : Path.GetFullPath(Path.Combine(tfmDir, "..", "..", "..", ".."));
+        var libtorch = packages is null ? null : Path.Combine(packages, "libtorch-cpu-linux-x64");
+        if (libtorch is null || !Directory.Exists(libtorch)) return null;
+        return Directory.GetDirectories(libtorch)
+            .Select(d => (Dir: Path.Combine(d, "runtimes", "linux-x64", "native"), Version: Version.TryParse(Path.GetFileName(d).Split('-')[0], out var v) ? v : null))
+            .Where(c => c.Version != null && File.Exists(Path.Combine(c.Dir, "libtorch_cpu.so")))
+            .OrderByDescending(c => c.Version).Select(c => c.Dir).FirstOrDefault();
     }
 
     /// <summary>The libLibTorchSharp.so next to TorchSharp.dll, or in its NuGet package's native folder.</summary>
