@@ -109,7 +109,7 @@ public sealed partial class Trainer(StepAudioConfig config, TrainerOptions? opti
             }
             using var logs = new RunLogs(run, config.LogInterval, position?.GlobalStep, options.TensorBoard);
             using var logSubscription = Events.Subscribe(logs.Handle);
-            Events.Publish(new TrainingMessage(plan.Verdict == Planning.PlanVerdict.DoesNotFit ? "warning" : "info", plan.ToText()));
+            Events.Publish(PlanMessage(plan));
             if (config.KeyLines.Keys.Any(k => k.EndsWith("max_epoch", StringComparison.Ordinal)))
                 Events.Publish(new TrainingMessage("warning",
                     $"max_epoch ({config.MaxEpoch}) is the fork's overall cap and is ignored: the stage epochs ({config.Stage.Stage1Epochs}/{config.Stage.Stage2Epochs}/{config.Stage.Stage3Epochs}) decide"));

@@ -8,9 +8,6 @@ public static class SystemMemory
     /// <summary><c>MemAvailable</c> of <c>/proc/meminfo</c> in bytes: what new work can use without swapping.</summary>
     public static long? Available(string meminfo = "/proc/meminfo") => ReadKb(meminfo, "MemAvailable:");
 
-    /// <summary>This process's peak resident set (<c>VmHWM</c> of <c>/proc/self/status</c>) in bytes.</summary>
-    public static long? PeakResident(string status = "/proc/self/status") => ReadKb(status, "VmHWM:");
-
     static long? ReadKb(string file, string key)
     {
         if (!File.Exists(file)) return null;
