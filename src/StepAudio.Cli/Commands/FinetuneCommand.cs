@@ -5,7 +5,8 @@ using StepAudio.Training;
 namespace StepAudio.Cli.Commands;
 
 /// <summary>
-/// <c>stepaudio finetune [--config F] [--mode M] [--output DIR] [--resume] [--init-from CKPT]</c>: the staged trainer.
+/// <c>stepaudio finetune [--config F] [--mode M] [--output DIR] [--resume] [--init-from CKPT] [--memory SIZE] [--force]</c>:
+/// the staged trainer, which refuses to start when its memory plan exceeds <c>--memory</c> (default: MemAvailable) unless <c>--force</c>.
 /// No <c>--config</c> trains the embedded default (<c>configs/tiny.yaml</c> and <c>data-samples/</c>).
 /// </summary>
 public static class FinetuneCommand
@@ -22,8 +23,10 @@ public static class FinetuneCommand
         var initFrom = new Option<string[]>("--init-from") { Description = "start from the weights of llm_*.pt / flow_*.pt / a run folder (repeatable)", AllowMultipleArgumentsPerToken = false };
         var noTensorBoard = new Option<bool>("--no-tensorboard") { Description = "do not write TensorBoard event files" };
         var evaluate = new Option<bool>("--evaluate") { Description = "then evaluate the run (as stepaudio evaluate): table and eval.json" };
+        var memory = new Option<string?>("--memory") { Description = "memory the run may use, e.g. 16GB or 512MiB (default: MemAvailable); a run whose plan exceeds it does not start" };
+        var force = new Option<bool>("--force") { Description = "start even when the memory plan says the run will not fit" };
         var command = new Command("finetune", "Fine-tune: stage 1 LLM LoRA, stage 2 flow decoder, stage 3 both (by --mode / train_mode)");
-        foreach (var o in new Option[] { config, mode, output, resume, allowChanges, overwrite, initFrom, noTensorBoard, evaluate }) command.Options.Add(o);
+        foreach (var o in new Option[] { config, mode, output, resume, allowChanges, overwrite, initFrom, noTensorBoard, evaluate, memory, force }) command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var cfg = ConfigLoader.Load(parse.GetValue(config)?.FullName ?? DefaultConfig.Locate());
@@ -37,6 +40,8 @@ public static class FinetuneCommand
                 },
                 InitFrom = parse.GetValue(initFrom) ?? [],
                 TensorBoard = !parse.GetValue(noTensorBoard),
+                MemoryBudget = PlanCommand.Budget(parse.GetValue(memory), cuda: false),
+                Force = parse.GetValue(force),
             };
             if (options.Folder.Resume && options.InitFrom.Count > 0)
                 throw new UsageException("--init-from cannot be combined with --resume (a resumed run continues from its own last/ state)");

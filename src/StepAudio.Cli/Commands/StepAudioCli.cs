@@ -27,6 +27,7 @@ public static class StepAudioCli
                      InspectCommand.Create(),
                      PrepareCommand.Create(),
                      FinetuneCommand.Create(),
+                     PlanCommand.Create(),
                      CloneCommand.Create(),
                      EditCommand.Create(),
                      EvaluateCommand.Create(),

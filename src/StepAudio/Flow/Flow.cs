@@ -268,13 +268,17 @@ public sealed partial class CausalMaskedDiffWithXvec : nn.Module
         var trainable = new List<Parameter>();
         foreach (var (name, p) in named_parameters())
         {
-            bool train = name.StartsWith("decoder.estimator.", StringComparison.Ordinal)
-                         || (trainSpeakerProjection && name.StartsWith("spk_embed_affine_layer.", StringComparison.Ordinal));
+            bool train = TrainsWithDecoder(name, trainSpeakerProjection);
             p.requires_grad = train;
             if (train) trainable.Add(p);
         }
         return trainable;
     }
+
+    /// <summary>Whether <see cref="FreezeEncoder"/> leaves parameter <paramref name="name"/> trainable.</summary>
+    public static bool TrainsWithDecoder(string name, bool trainSpeakerProjection) =>
+        name.StartsWith("decoder.estimator.", StringComparison.Ordinal)
+        || (trainSpeakerProjection && name.StartsWith("spk_embed_affine_layer.", StringComparison.Ordinal));
 
     /// <summary>Parameter counts per upstream part, with how many train.</summary>
     public ParameterSummary Summarize() => ParameterSummary.Of(this, name =>

@@ -20,6 +20,10 @@ public sealed record TrainerOptions
     public IReadOnlyList<string> InitFrom { get; init; } = [];
     /// <summary>Write TensorBoard event files (on by default).</summary>
     public bool TensorBoard { get; init; } = true;
+    /// <summary>Bytes the run may use; when its memory plan's peak is larger the run refuses to start (null: no check).</summary>
+    public long? MemoryBudget { get; init; }
+    /// <summary>Start even when the memory plan says the run will not fit.</summary>
+    public bool Force { get; init; }
 }
 
 /// <summary>
@@ -80,6 +84,7 @@ public sealed partial class Trainer(StepAudioConfig config, TrainerOptions? opti
             throw config.Error("device", $"is '{config.Device}', but training runs on the CPU in this version (CUDA comes with the real-scale work)",
                 "set device: cpu");
         CheckInputs(inputs, mode, useLlm, useFlow);
+        var plan = CheckMemory(mode);
         int threadsBefore = torch.get_num_threads();
         if (config.NumThreads > 0) torch.set_num_threads(config.NumThreads);
         try
@@ -104,6 +109,7 @@ public sealed partial class Trainer(StepAudioConfig config, TrainerOptions? opti
             }
             using var logs = new RunLogs(run, config.LogInterval, position?.GlobalStep, options.TensorBoard);
             using var logSubscription = Events.Subscribe(logs.Handle);
+            Events.Publish(PlanMessage(plan));
             if (config.KeyLines.Keys.Any(k => k.EndsWith("max_epoch", StringComparison.Ordinal)))
                 Events.Publish(new TrainingMessage("warning",
                     $"max_epoch ({config.MaxEpoch}) is the fork's overall cap and is ignored: the stage epochs ({config.Stage.Stage1Epochs}/{config.Stage.Stage2Epochs}/{config.Stage.Stage3Epochs}) decide"));

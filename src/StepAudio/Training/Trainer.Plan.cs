@@ -1,0 +1,30 @@
+using StepAudio.Config;
+using StepAudio.Training.Planning;
+
+namespace StepAudio.Training;
+
+public sealed partial class Trainer
+{
+    /// <summary>
+    /// The run's memory plan against <see cref="TrainerOptions.MemoryBudget"/>; a plan that does not fit stops the run
+    /// before any folder is made, unless <see cref="TrainerOptions.Force"/>. A config the planner cannot read (say, a
+    /// model folder without config.json) gives no plan: the model loader then reports the problem in its own words.
+    /// </summary>
+    (MemoryPlan? Plan, string? Problem) CheckMemory(TrainMode mode)
+    {
+        MemoryPlan plan;
+        try { plan = MemoryPlanner.Plan(PlanInputs.FromConfig(config, mode), options.MemoryBudget); }
+        catch (InputException e) { return (null, e.Message); }
+        if (plan.Verdict == PlanVerdict.DoesNotFit && !options.Force)
+            throw new InputException(config.SourcePath ?? "(config)", null, null,
+                "the memory plan says this run will not fit: " + plan.VerdictText +
+                (plan.Advice.Count > 0 ? "; " + string.Join("; ", plan.Advice.Select(a => $"{a.Change} (→ {ByteSize.Format(a.NewPeak)})")) : ""),
+                "apply the advice, give a larger --memory, or add --force to start anyway (stepaudio plan shows the whole table)");
+        return (plan, null);
+    }
+
+    /// <summary>The plan as a log message (a warning when it does not fit or could not be made).</summary>
+    static TrainingMessage PlanMessage((MemoryPlan? Plan, string? Problem) p) => p.Plan is { } plan
+        ? new TrainingMessage(plan.Verdict == PlanVerdict.DoesNotFit ? "warning" : "info", plan.ToText())
+        : new TrainingMessage("warning", "no memory plan: " + p.Problem);
+}
