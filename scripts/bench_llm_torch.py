@@ -36,26 +36,22 @@ def rms(x, w, eps):
     return w * h.to(dt)
 
 
-def main():
-    path, steps, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    torch.set_num_threads(threads)
-    t, meta = read_safetensors(path)
-    cfg = json.loads(meta["config"])
+def build_loss(t, lora, cfg, ids, labels, scaling, p_drop):
+    """Returns a function computing the shifted CE of Step1 with LoRA on the projections `lora` holds. The base
+    may be bf16: the LoRA branch runs in its own dtype (float32) and is cast back, the ALiBi bias takes the base's
+    dtype and the logits are upcast for the loss, as the C# side does."""
     H, G, L = cfg["num_attention_heads"], cfg["num_attention_groups"], cfg["num_hidden_layers"]
     D = cfg["hidden_size"] // H
     eps = cfg["rms_norm_eps"]
-    r, alpha, p_drop = 8, 32.0, 0.05
-    scaling = alpha / r
-    lora = {k[5:]: t[k].clone().requires_grad_(True) for k in t if k.startswith("lora.")}
-    ids, labels = t["input_ids"], t["labels"]
     B, S = ids.shape
-    bias = alibi(H, S)
+    bias = alibi(H, S).to(t["lm_head.weight"].dtype)
 
     def proj(x, name):
         y = F.linear(x, t[name + ".weight"])
         a = name + ".lora_A.weight"
         if a in lora:
-            y = y + F.linear(F.linear(F.dropout(x, p_drop, True), lora[a]), lora[name + ".lora_B.weight"]) * scaling
+            xa = F.dropout(x.to(lora[a].dtype), p_drop, True)
+            y = y + (F.linear(F.linear(xa, lora[a]), lora[name + ".lora_B.weight"]) * scaling).to(y.dtype)
         return y
 
     def forward():
@@ -76,6 +72,18 @@ def main():
         logits = F.linear(h, t["lm_head.weight"])
         return F.cross_entropy(logits[:, :-1].float().reshape(-1, logits.shape[-1]), labels[:, 1:].reshape(-1),
                                ignore_index=-100)
+
+    return forward
+
+
+def main():
+    path, steps, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    torch.set_num_threads(threads)
+    t, meta = read_safetensors(path)
+    cfg = json.loads(meta["config"])
+    r, alpha, p_drop = 8, 32.0, 0.05
+    lora = {k[5:]: t[k].clone().requires_grad_(True) for k in t if k.startswith("lora.")}
+    forward = build_loss(t, lora, cfg, t["input_ids"], t["labels"], alpha / r, p_drop)
 
     opt = torch.optim.AdamW(list(lora.values()), lr=1e-4, weight_decay=0.01)
     step0 = None

@@ -60,23 +60,15 @@ public static class Step1LoaderBench
     public static Step1LoaderBenchResult Load(string folder)
     {
         using (var warm = zeros(1)) { }
-        long before = ProcStatus("VmRSS");
+        long before = ProcStatus.Bytes("VmRSS");
         long disk = Directory.GetFiles(folder, "*.safetensors").Sum(f => new FileInfo(f).Length);
         var sw = Stopwatch.StartNew();
         var (model, report) = Step1Checkpoint.Load(folder, ScalarType.BFloat16);
         sw.Stop();
-        long peak = ProcStatus("VmHWM");
+        long peak = ProcStatus.Bytes("VmHWM");
         if (!report.IsExact) throw new InvalidOperationException(report.ToString());
         model.Dispose();
         return new Step1LoaderBenchResult(disk, before, peak, sw.Elapsed.TotalSeconds);
-    }
-
-    static long ProcStatus(string field)
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-            if (line.StartsWith(field + ":", StringComparison.Ordinal))
-                return long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0]) * 1024;
-        throw new InvalidOperationException($"/proc/self/status has no {field}");
     }
 }
 

@@ -42,13 +42,8 @@ public static class Step1LoraBench
         torch.set_num_threads(threads);
         using var files = HfCheckpointFiles.Open(path);
         using var model = new Step1ForCausalLM(c.Config, torch.device(DeviceType.META));
-        Step1Lora.Inject(model, c.Lora);
         StateDictLoader.Load(model, files, c.BaseDtype, CPU, strict: false);
-        foreach (var lora in model.modules().OfType<LoraLinear>())
-        {
-            lora.lora_A.to(ScalarType.Float32);   // LoRA in float32 over a bf16 base (PEFT's autocast_adapter_dtype)
-            lora.lora_B.to(ScalarType.Float32);
-        }
+        Step1Lora.Inject(model, c.Lora);   // after the load: the adapters take their dtype from the loaded base
         using (no_grad())
             foreach (var (name, p) in model.named_parameters().Where(p => Step1Lora.IsLoraParameter(p.name)))
             {

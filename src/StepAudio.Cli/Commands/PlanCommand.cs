@@ -22,7 +22,7 @@ public static class PlanCommand
         var device = new Option<string?>("--device") { Description = "cpu | cuda (default: the config's device)" };
         device.AcceptOnlyFromAmong("cpu", "cuda");
         var memory = new Option<string?>("--memory") { Description = "the budget, e.g. 16GB or 512MiB (cpu default: MemAvailable; cuda: required)" };
-        var dtype = new Option<string>("--llm-dtype") { Description = "dtype of the LLM's frozen base: fp32 (what finetune loads today) or bf16", DefaultValueFactory = _ => "fp32" };
+        var dtype = new Option<string?>("--llm-dtype") { Description = "dtype of the LLM's frozen base: fp32 or bf16 (default: the config's model.llm.base_dtype)" };
         dtype.AcceptOnlyFromAmong("fp32", "bf16");
         var checkpointing = new Option<bool>("--checkpointing") { Description = "assume per-layer activation checkpointing (a what-if: the trainer does not implement it yet)" };
         var command = new Command("plan", "Predict the memory of each training stage and check it against a budget, without loading weights");
@@ -33,7 +33,7 @@ public static class PlanCommand
             bool cuda = (parse.GetValue(device) ?? cfg.Device).StartsWith("cuda", StringComparison.Ordinal);
             long budget = Budget(parse.GetValue(memory), cuda) ?? throw new UsageException("no budget: /proc/meminfo has no MemAvailable here; pass --memory");
             var inputs = PlanInputs.FromConfig(cfg, parse.GetValue(mode) is { } m ? Enum.Parse<TrainMode>(m, ignoreCase: true) : null,
-                parse.GetValue(dtype) == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32, parse.GetValue(checkpointing));
+                parse.GetValue(dtype) switch { "bf16" => ScalarType.BFloat16, "fp32" => ScalarType.Float32, _ => null }, parse.GetValue(checkpointing));
             var plan = MemoryPlanner.Plan(inputs, budget);
             if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive) Console.WriteLine(plan.ToText());
             else Show(plan);

@@ -34,11 +34,13 @@ public static class StepAudioCli
                      ExportCommand.Create(),
                      ValidateDataCommand.Create(),
                      MakeManifestCommand.Create(),
+                     MakeRandomModelCommand.Create(),
                      BenchFeaturesCommand.Create(),
                      BenchTokenizerCommand.Create(),
                      BenchProsodyCommand.Create(),
                      BenchVocoderCommand.Create(),
                      BenchLlmCommand.Create(),
+                     BenchRealSizeCommand.Create(),
                      BenchFlowCommand.Create(),
                      BenchTrainCommand.Create(),
                  })

@@ -140,46 +140,55 @@ public sealed class SafetensorsFile : IDisposable
     public static void Save(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors,
         IReadOnlyDictionary<string, string>? metadata = null)
     {
-        var list = tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToList();
+        var byKey = tensors.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        SaveStreaming(path, byKey.Select(kv => (kv.Key, kv.Value.dtype, kv.Value.shape)).ToList(), key => byKey[key], metadata);
+    }
+
+    /// <summary>
+    /// Writes the tensors <paramref name="entries"/> describe, asking <paramref name="produce"/> for each one only when
+    /// its bytes are due (in key order) and disposing it right after, so a shard larger than memory can be written
+    /// with one tensor alive at a time. A produced tensor whose dtype or shape differs from its entry is an error.
+    /// </summary>
+    public static void SaveStreaming(string path, IReadOnlyList<(string Key, ScalarType DType, long[] Shape)> entries,
+        Func<string, Tensor> produce, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(produce);
+        var list = entries.OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
         var header = new JsonObject();
         var meta = new JsonObject { ["format"] = "pt" };
         if (metadata != null) foreach (var (k, v) in metadata) meta[k] = v;
         header["__metadata__"] = meta;
         long offset = 0;
-        // detach()/cpu()/contiguous() each make a tensor handle; the scope frees all of them, whoever calls this.
-        using var scope = NewDisposeScope();
-        var contiguous = new List<Tensor>();
-        foreach (var (key, tensor) in list)
+        foreach (var (key, dtype, shape) in list)
         {
-            var c = tensor.detach().cpu().contiguous();
-            contiguous.Add(c);
-            long size = c.numel() * c.element_size();
+            long size = shape.Aggregate(1L, (a, b) => a * b) * ElementSize(ToName(dtype));
             header[key] = new JsonObject
             {
-                ["dtype"] = ToName(c.dtype),
-                ["shape"] = new JsonArray(c.shape.Select(s => (JsonNode)JsonValue.Create(s)).ToArray()),
+                ["dtype"] = ToName(dtype),
+                ["shape"] = new JsonArray(shape.Select(s => (JsonNode)JsonValue.Create(s)).ToArray()),
                 ["data_offsets"] = new JsonArray(offset, offset + size),
             };
             offset += size;
         }
         var json = Encoding.UTF8.GetBytes(header.ToJsonString());
         int padded = (json.Length + 7) / 8 * 8;
-        try
+        AtomicFile.Write(path, tmp =>
         {
-            AtomicFile.Write(path, tmp =>
+            using var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+            fs.Write(BitConverter.GetBytes((long)padded));
+            fs.Write(json);
+            for (int i = json.Length; i < padded; i++) fs.WriteByte((byte)' ');
+            foreach (var (key, dtype, shape) in list)
             {
-                using var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
-                fs.Write(BitConverter.GetBytes((long)padded));
-                fs.Write(json);
-                for (int i = json.Length; i < padded; i++) fs.WriteByte((byte)' ');
-                foreach (var c in contiguous)
-                    if (c.numel() > 0) fs.Write(c.bytes);
-            });
-        }
-        finally
-        {
-            foreach (var c in contiguous) c.Dispose();
-        }
+                // detach()/cpu()/contiguous() each make a tensor handle; the scope frees them, whoever calls this.
+                using var scope = NewDisposeScope();
+                var c = produce(key).detach().cpu().contiguous();
+                if (c.dtype != dtype || !c.shape.SequenceEqual(shape))
+                    throw new InvalidOperationException($"{key}: produced {c.dtype} [{string.Join(", ", c.shape)}], " +
+                        $"the header says {dtype} [{string.Join(", ", shape)}]");
+                if (c.numel() > 0) fs.Write(c.bytes);
+            }
+        });
     }
 
     /// <summary>Bytes per element of a safetensors dtype name.</summary>

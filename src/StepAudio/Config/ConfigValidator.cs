@@ -24,6 +24,8 @@ public static partial class ConfigValidator
         Check(c, "max_epoch", c.MaxEpoch >= 0, $"must be ≥ 0, got {c.MaxEpoch}", "use a non-negative count");
         Check(c, "model.llm.preset", llm.Preset == null || Step1Config.PresetNames.Contains(llm.Preset),
             $"unknown preset '{llm.Preset}'", "use one of: " + string.Join(", ", Step1Config.PresetNames));
+        Check(c, "model.llm.base_dtype", llm.BaseDtype is "bf16" or "fp32", $"unknown dtype '{llm.BaseDtype}'",
+            "use bf16 (the released weights' dtype) or fp32");
         Check(c, "model.llm.lora_r", llm.LoraR is >= 1 and <= LoraConfig.MaxRank, $"must be between 1 and {LoraConfig.MaxRank}, got {llm.LoraR}",
             "typical ranks are 4–64");
         Check(c, "model.llm.lora_alpha", llm.LoraAlpha > 0 && double.IsFinite(llm.LoraAlpha),

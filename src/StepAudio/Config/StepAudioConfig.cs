@@ -75,6 +75,11 @@ public sealed class LlmModelConfig
     /// The tiny preset ships its own (<c>configs/tiny-tokenizer.model</c>).
     /// </summary>
     [ConfigPath] public string? TokenizerPath { get; set; }
+    /// <summary>
+    /// dtype of the frozen base weights while training: <c>bf16</c> (as released: half the memory, oneDNN's bf16
+    /// products) or <c>fp32</c>. LoRA weights, their AdamW state and the loss stay float32 either way.
+    /// </summary>
+    public string BaseDtype { get; set; } = "bf16";
     /// <summary>Whether LoRA adapters are injected (the fork's <c>lora</c>).</summary>
     public bool Lora { get; set; } = true;
     public int LoraR { get; set; } = 8;

@@ -55,7 +55,7 @@ public sealed record LoraConfig
 /// <summary>
 /// A frozen linear layer with a PEFT LoRA branch (peft/tuners/lora/layer.py):
 /// <c>y = x Wᵀ + lora_B(lora_A(dropout(x))) · scaling</c>, dropout on the LoRA input only, A kaiming-uniform(a=√5),
-/// B zeros, so a fresh adapter changes nothing. While merged, <c>W</c> holds <c>W + scaling·B·A</c> and forward is
+/// B zeros, so a fresh adapter changes nothing; the adapter is float32 over a bf16 base (<see cref="AdapterDtype"/>). While merged, <c>W</c> holds <c>W + scaling·B·A</c> and forward is
 /// the base layer alone. State-dict names: <c>weight</c>, <c>lora_A.weight</c>, <c>lora_B.weight</c>.
 /// </summary>
 public sealed class LoraLinear : nn.Module<Tensor, Tensor>
@@ -85,7 +85,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         weight = baseWeight;
         weight.requires_grad = false;
         var device = baseWeight.device;
-        var dtype = baseWeight.dtype;
+        var dtype = AdapterDtype(baseWeight.dtype);
         lora_A = Linear(inF, config.R, hasBias: false, device: device, dtype: dtype);
         lora_B = Linear(config.R, outF, hasBias: false, device: device, dtype: dtype);
         if (device.type != DeviceType.META)
@@ -99,6 +99,13 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         R = config.R;
         RegisterComponents();
     }
+
+    /// <summary>
+    /// The adapter's dtype over a base of <paramref name="baseDtype"/>: float32 over a bf16/fp16 base (PEFT's
+    /// <c>autocast_adapter_dtype</c>: rank-r updates and their Adam moments lose too much in 8 mantissa bits), else the base's.
+    /// </summary>
+    public static ScalarType AdapterDtype(ScalarType baseDtype) =>
+        baseDtype is ScalarType.BFloat16 or ScalarType.Float16 ? ScalarType.Float32 : baseDtype;
 
     /// <summary>Replaces the base weight (checkpoint loading onto a shape-only model).</summary>
     internal void SetWeight(Parameter value)

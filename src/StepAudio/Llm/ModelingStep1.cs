@@ -125,6 +125,8 @@ public sealed record Step1Config
             ["rms_norm_eps"] = RmsNormEps, ["bos_token_id"] = BosTokenId, ["eos_token_id"] = EosTokenId,
             ["pad_token_id"] = PadTokenId,
         };
+        // Not an upstream key (its vocabulary fixes 65536); written only for other layouts so FromJson reads them back.
+        if (AudioTokenOffset != 65536) o["audio_token_offset"] = AudioTokenOffset;
         return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 

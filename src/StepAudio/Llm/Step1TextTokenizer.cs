@@ -134,7 +134,7 @@ internal static class SentencePieceModelPatch
     }
 
     /// <summary>Steps over one protobuf field's value of wire type <paramref name="wire"/>.</summary>
-    static void SkipField(byte[] data, ref int pos, int wire)
+    internal static void SkipField(byte[] data, ref int pos, int wire)
     {
         switch (wire)
         {
@@ -149,7 +149,7 @@ internal static class SentencePieceModelPatch
         }
     }
 
-    static ulong ReadVarint(byte[] data, ref int pos)
+    internal static ulong ReadVarint(byte[] data, ref int pos)
     {
         ulong v = 0;
         for (int shift = 0; shift < 64; shift += 7)

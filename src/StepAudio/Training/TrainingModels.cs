@@ -88,13 +88,21 @@ public sealed class TrainingModels : IDisposable
         }
     }
 
+    /// <summary>The dtype <c>model.llm.base_dtype</c> names.</summary>
+    public static ScalarType BaseDtype(LlmModelConfig llm) => llm.BaseDtype == "fp32" ? ScalarType.Float32 : ScalarType.BFloat16;
+
+    // The base is read straight into its dtype (a bf16 checkpoint is never widened to fp32 as a whole); a preset is
+    // drawn in fp32 and cast tensor by tensor, so fp32 and bf16 runs of one seed start from the same weights.
     static (Step1ForCausalLM, string) BuildLlm(StepAudioConfig config)
     {
         var c = config.Model.Llm;
-        if (c.ModelPath is { } path) return (Step1Checkpoint.Load(path).Model, path);
+        var dtype = BaseDtype(c);
+        if (c.ModelPath is { } path) return (Step1Checkpoint.Load(path, dtype).Model, path);
         var preset = c.Preset ?? throw config.Error("model.llm", "has neither model_path nor preset", "set one of them");
         torch.manual_seed(LengthBatcher.HashCode32(config.Seed, 11));
-        return (new Step1ForCausalLM(Step1Config.Preset(preset)), $"preset {preset} (random weights, seed {config.Seed})");
+        var model = new Step1ForCausalLM(Step1Config.Preset(preset));
+        if (dtype != ScalarType.Float32) model.to(dtype);
+        return (model, $"preset {preset} (random weights, seed {config.Seed}, {c.BaseDtype})");
     }
 
     static (CausalMaskedDiffWithXvec, string) BuildFlow(StepAudioConfig config)

@@ -166,6 +166,16 @@ public class ConfigLoaderTests
     }
 
     [Fact]
+    public void BaseDtype_DefaultsToBf16_AndRejectsOthersWithKeyAndLine()
+    {
+        Assert.Equal("bf16", Parse("seed: 1\n").Model.Llm.BaseDtype);
+        Assert.Equal("fp32", Parse("model:\n  llm:\n    base_dtype: fp32\n").Model.Llm.BaseDtype);
+        var e = Fails("seed: 1\nmodel:\n  llm:\n    base_dtype: fp16\n");
+        Assert.Equal((4, "model.llm.base_dtype"), (e.Line, e.Field));
+        Assert.Contains("fp16", e.Problem);
+    }
+
+    [Fact]
     public void BadEnumAndChoicesSuggest()
     {
         var e = Fails("train_mode: flwo\n");

@@ -41,8 +41,8 @@ public sealed record PlanInputs
 
     /// <summary>
     /// The inputs of <paramref name="config"/>: model sizes from its presets or checkpoint headers, lengths from its
-    /// data filter. <paramref name="llmBaseDtype"/> defaults to float32, the dtype <see cref="TrainingModels"/> builds
-    /// and loads the LLM in.
+    /// data filter. <paramref name="llmBaseDtype"/> defaults to the config's <c>model.llm.base_dtype</c>, the dtype
+    /// <see cref="TrainingModels"/> builds and loads the LLM's base in.
     /// </summary>
     public static PlanInputs FromConfig(StepAudioConfig config, TrainMode? mode = null, ScalarType? llmBaseDtype = null, bool checkpointing = false)
     {
@@ -54,7 +54,7 @@ public sealed record PlanInputs
         return new PlanInputs
         {
             Llm = llm ? ModelSizes.Llm(config) : null, Flow = flow ? ModelSizes.Flow(config) : null, Stages = stages,
-            LoraR = c.LoraR, LoraTargets = c.LoraTargetModules.ToArray(), LlmBaseDtype = llmBaseDtype ?? ScalarType.Float32,
+            LoraR = c.LoraR, LoraTargets = c.LoraTargetModules.ToArray(), LlmBaseDtype = llmBaseDtype ?? TrainingModels.BaseDtype(c),
             BatchSize = config.Data.BatchSize, MaxFramesInBatch = config.Data.MaxFramesInBatch,
             LlmSequenceLength = tokens, MelFrames = mel, Ema = config.Optim.EmaDecay > 0, Checkpointing = checkpointing,
         };

@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using StepAudio.Checkpoints;
+using StepAudio.Llm;
+using StepAudio.Platform;
+using StepAudio.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace StepAudio.Bench;
+
+/// <summary>
+/// One stage-1 training step at the real size: the Step1 folder loaded with a bf16 frozen base, float32 LoRA (r 8,
+/// alpha 32, dropout 0.05 on q/k/v, as the default config trains) and AdamW, on one sequence of random ids whose first
+/// <c>prompt</c> positions are not scored. Reports the step times and the process's peak RSS (VmHWM). The PyTorch
+/// side (scripts/bench_real_size_torch.py) draws the same ids from the same rule.
+/// </summary>
+public static class RealSizeStepBench
+{
+    /// <summary>Loads <paramref name="folder"/> and runs <paramref name="steps"/> steps on <paramref name="tokens"/> tokens.</summary>
+    public static RealSizeStepResult Run(string folder, int tokens, int prompt, int steps, int threads)
+    {
+        torch.set_num_threads(threads);
+        var load = Stopwatch.StartNew();
+        var (model, _) = Step1Checkpoint.Load(folder, ScalarType.BFloat16);
+        using var _model = model;
+        load.Stop();
+        long afterLoad = ProcStatus.Bytes("VmRSS");
+        Step1Lora.Inject(model, new LoraConfig());
+        using var ids = arange(tokens, ScalarType.Int64).mul_(7919).remainder_(model.Config.AudioTokenOffset - 4).add_(4).unsqueeze(0);
+        using var labels = ids.clone();
+        labels[.., ..prompt] = tensor(CausalLmLoss.IgnoreIndex);
+        model.train();
+        using var optimizer = new ContiguousAdamW(Step1Lora.TrainableParameters(model), lr: 1e-4, weight_decay: 0.01);
+        var seconds = new List<double>();
+        double loss0 = double.NaN;
+        for (int step = 0; step < steps; step++)
+        {
+            var sw = Stopwatch.StartNew();
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            using (CpuConvolutionGuard.OneDnnProductsFor(model.LmHeadWeight))
+            {
+                var (_, loss) = model.forward(ids, labels);
+                loss.backward();
+                if (step == 0) loss0 = loss.item<float>();
+            }
+            optimizer.step();
+            seconds.Add(sw.Elapsed.TotalSeconds);
+        }
+        long bytes = Directory.GetFiles(folder, "*.safetensors").Sum(f => new FileInfo(f).Length);
+        return new RealSizeStepResult(bytes, load.Elapsed.TotalSeconds, afterLoad, ProcStatus.Bytes("VmHWM"), loss0, seconds);
+    }
+}
+
+/// <summary>Checkpoint size, load time, RSS after the load, peak RSS, step-0 loss and each step's seconds.</summary>
+public sealed record RealSizeStepResult(long CheckpointBytes, double LoadSeconds, long RssAfterLoadBytes, long PeakRssBytes,
+    double Step0Loss, IReadOnlyList<double> StepSeconds);
+
+/// <summary>Fields of <c>/proc/self/status</c>.</summary>
+public static class ProcStatus
+{
+    /// <summary>A kB field (<c>VmRSS</c>, <c>VmHWM</c>) in bytes.</summary>
+    public static long Bytes(string field)
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith(field + ":", StringComparison.Ordinal))
+                return long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0]) * 1024;
+        throw new InvalidOperationException($"/proc/self/status has no {field}");
+    }
+}

@@ -1,0 +1,37 @@
+using System.CommandLine;
+using System.Text.Json;
+using StepAudio.Bench;
+
+namespace StepAudio.Cli.Commands;
+
+/// <summary>
+/// <c>stepaudio bench-real-size --model DIR</c>: times stage-1 training steps with a bf16 base on a real-size Step1
+/// folder (scripts/make-real-size.sh) and reports peak RSS as one JSON line. Driven by scripts/bench-real-size.sh.
+/// </summary>
+public static class BenchRealSizeCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<DirectoryInfo>("--model") { Description = "The Step-Audio-EditX folder", Required = true };
+        var tokens = new Option<int>("--tokens") { Description = "Sequence length (prompt + target)", DefaultValueFactory = _ => 1000 };
+        var prompt = new Option<int>("--prompt") { Description = "Leading positions not scored", DefaultValueFactory = _ => 400 };
+        var steps = new Option<int>("--steps") { Description = "Training steps (the first includes warm-up)", DefaultValueFactory = _ => 2 };
+        var threads = new Option<int>("--threads") { Description = "Torch threads", DefaultValueFactory = _ => 2 };
+        var command = new Command("bench-real-size", "Time real-size LLM LoRA training steps (bf16 base) and report peak memory");
+        foreach (var o in new Option[] { model, tokens, prompt, steps, threads }) command.Options.Add(o);
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            BenchMachine.Print();
+            var r = RealSizeStepBench.Run(parse.GetValue(model)!.FullName, parse.GetValue(tokens), parse.GetValue(prompt),
+                parse.GetValue(steps), parse.GetValue(threads));
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                side = "csharp", checkpoint_bytes = r.CheckpointBytes, load_seconds = r.LoadSeconds,
+                rss_after_load_bytes = r.RssAfterLoadBytes, peak_rss_bytes = r.PeakRssBytes, step0_loss = r.Step0Loss,
+                step_seconds = r.StepSeconds,
+            }));
+            return StepAudioCli.Success;
+        }));
+        return command;
+    }
+}
