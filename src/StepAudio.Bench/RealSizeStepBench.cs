@@ -16,8 +16,8 @@ namespace StepAudio.Bench;
 /// </summary>
 public static class RealSizeStepBench
 {
-    /// <summary>Loads <paramref name="folder"/> and runs <paramref name="steps"/> steps on <paramref name="tokens"/> tokens.</summary>
-    public static RealSizeStepResult Run(string folder, int tokens, int prompt, int steps, int threads)
+    /// <summary>Loads <paramref name="folder"/> and runs <paramref name="steps"/> steps on <paramref name="tokens"/> tokens (<paramref name="checkpointing"/>: per-layer activation checkpointing).</summary>
+    public static RealSizeStepResult Run(string folder, int tokens, int prompt, int steps, int threads, bool checkpointing = false)
     {
         torch.set_num_threads(threads);
         var load = Stopwatch.StartNew();
@@ -26,6 +26,7 @@ public static class RealSizeStepBench
         load.Stop();
         long afterLoad = ProcStatus.Bytes("VmRSS");
         Step1Lora.Inject(model, new LoraConfig());
+        model.model.GradientCheckpointing = checkpointing;
         using var ids = arange(tokens, ScalarType.Int64).mul_(7919).remainder_(model.Config.AudioTokenOffset - 4).add_(4).unsqueeze(0);
         using var labels = ids.clone();
         labels[.., ..prompt] = tensor(CausalLmLoss.IgnoreIndex);

@@ -44,6 +44,7 @@ public static class Step1LoraBench
         using var model = new Step1ForCausalLM(c.Config, torch.device(DeviceType.META));
         StateDictLoader.Load(model, files, c.BaseDtype, CPU, strict: false);
         Step1Lora.Inject(model, c.Lora);   // after the load: the adapters take their dtype from the loaded base
+        model.model.GradientCheckpointing = c.GradientCheckpointing;
         using (no_grad())
             foreach (var (name, p) in model.named_parameters().Where(p => Step1Lora.IsLoraParameter(p.name)))
             {
@@ -83,17 +84,25 @@ public sealed record Step1BenchCase(string Name, Step1Config Config, int Batch, 
     /// <summary>The frozen base weights' dtype (bf16 is how the real 3.5B model trains on a CPU); LoRA stays float32.</summary>
     public ScalarType BaseDtype { get; init; } = ScalarType.Float32;
 
-    /// <summary>A case by name: <c>tiny</c>, <c>small</c>, or either with <c>-bf16</c> (bf16 base, float32 LoRA).</summary>
+    /// <summary>Per-layer activation checkpointing (<see cref="Step1Model.GradientCheckpointing"/>).</summary>
+    public bool GradientCheckpointing { get; init; }
+
+    /// <summary>
+    /// A case by name: <c>tiny</c>, <c>small</c>, or either with <c>-bf16</c> (bf16 base, float32 LoRA) and/or
+    /// <c>-ckpt</c> (activation checkpointing; same case file).
+    /// </summary>
     public static Step1BenchCase Named(string name, int steps)
     {
-        bool bf16 = name.EndsWith("-bf16", StringComparison.Ordinal);
-        var c = name.Replace("-bf16", "", StringComparison.Ordinal) switch
+        bool ckpt = name.EndsWith("-ckpt", StringComparison.Ordinal);
+        var bare = ckpt ? name[..^5] : name;
+        bool bf16 = bare.EndsWith("-bf16", StringComparison.Ordinal);
+        var c = bare.Replace("-bf16", "", StringComparison.Ordinal) switch
         {
             "tiny" => Tiny(steps),
             "small" => Small(steps),
-            _ => throw new InputException("--cases", null, null, $"unknown case '{name}'", "use tiny, small, tiny-bf16 or small-bf16"),
+            _ => throw new InputException("--cases", null, null, $"unknown case '{name}'", "use tiny or small, optionally with -bf16 and then -ckpt"),
         };
-        return bf16 ? c with { Name = name, BaseDtype = ScalarType.BFloat16 } : c;
+        return c with { Name = name, BaseDtype = bf16 ? ScalarType.BFloat16 : ScalarType.Float32, GradientCheckpointing = ckpt };
     }
 
     /// <summary>The tiny config (4 layers, hidden 256, 8 heads in 2 groups; batch 4 × 256).</summary>

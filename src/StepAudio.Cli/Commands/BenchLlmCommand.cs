@@ -46,7 +46,7 @@ public static class BenchLlmCommand
             foreach (var name in parse.GetValue(cases)!.Split(',', StringSplitOptions.RemoveEmptyEntries))
             {
                 var c = Step1BenchCase.Named(name, parse.GetValue(steps));
-                var path = Path.Combine(folder, c.Name.Replace("-bf16", "", StringComparison.Ordinal) + ".safetensors");
+                var path = Path.Combine(folder, c.Name.Replace("-ckpt", "", StringComparison.Ordinal).Replace("-bf16", "", StringComparison.Ordinal) + ".safetensors");
                 if (parse.GetValue(write))
                 {
                     Step1LoraBench.WriteCase(c, path);

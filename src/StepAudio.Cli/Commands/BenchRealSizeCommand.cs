@@ -17,18 +17,19 @@ public static class BenchRealSizeCommand
         var prompt = new Option<int>("--prompt") { Description = "Leading positions not scored", DefaultValueFactory = _ => 400 };
         var steps = new Option<int>("--steps") { Description = "Training steps (the first includes warm-up)", DefaultValueFactory = _ => 2 };
         var threads = new Option<int>("--threads") { Description = "Torch threads", DefaultValueFactory = _ => 2 };
+        var checkpointing = new Option<bool>("--gradient-checkpointing") { Description = "Recompute each decoder layer in backward (model.llm.gradient_checkpointing)" };
         var command = new Command("bench-real-size", "Time real-size LLM LoRA training steps (bf16 base) and report peak memory");
-        foreach (var o in new Option[] { model, tokens, prompt, steps, threads }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, tokens, prompt, steps, threads, checkpointing }) command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             BenchMachine.Print();
             var r = RealSizeStepBench.Run(parse.GetValue(model)!.FullName, parse.GetValue(tokens), parse.GetValue(prompt),
-                parse.GetValue(steps), parse.GetValue(threads));
+                parse.GetValue(steps), parse.GetValue(threads), parse.GetValue(checkpointing));
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 side = "csharp", checkpoint_bytes = r.CheckpointBytes, load_seconds = r.LoadSeconds,
                 rss_after_load_bytes = r.RssAfterLoadBytes, peak_rss_bytes = r.PeakRssBytes, step0_loss = r.Step0Loss,
-                step_seconds = r.StepSeconds,
+                step_seconds = r.StepSeconds, gradient_checkpointing = parse.GetValue(checkpointing),
             }));
             return StepAudioCli.Success;
         }));

@@ -24,7 +24,7 @@ public static class PlanCommand
         var memory = new Option<string?>("--memory") { Description = "the budget, e.g. 16GB or 512MiB (cpu default: MemAvailable; cuda: required)" };
         var dtype = new Option<string?>("--llm-dtype") { Description = "dtype of the LLM's frozen base: fp32 or bf16 (default: the config's model.llm.base_dtype)" };
         dtype.AcceptOnlyFromAmong("fp32", "bf16");
-        var checkpointing = new Option<bool>("--checkpointing") { Description = "assume per-layer activation checkpointing (a what-if: the trainer does not implement it yet)" };
+        var checkpointing = new Option<bool>("--checkpointing") { Description = "assume per-layer activation checkpointing (a what-if for every stage; the trainer checkpoints only the LLM, with model.llm.gradient_checkpointing, and plan does not read that key)" };
         var command = new Command("plan", "Predict the memory of each training stage and check it against a budget, without loading weights");
         foreach (var o in new Option[] { config, mode, device, memory, dtype, checkpointing }) command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(() =>

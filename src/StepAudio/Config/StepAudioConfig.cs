@@ -80,6 +80,11 @@ public sealed class LlmModelConfig
     /// products) or <c>fp32</c>. LoRA weights, their AdamW state and the loss stay float32 either way.
     /// </summary>
     public string BaseDtype { get; set; } = "bf16";
+    /// <summary>
+    /// Activation checkpointing per decoder layer while training: each layer keeps only its input and is recomputed
+    /// in backward (about one extra forward of compute for a fraction of the activation memory). Same loss and grads.
+    /// </summary>
+    public bool GradientCheckpointing { get; set; }
     /// <summary>Whether LoRA adapters are injected (the fork's <c>lora</c>).</summary>
     public bool Lora { get; set; } = true;
     public int LoraR { get; set; } = 8;

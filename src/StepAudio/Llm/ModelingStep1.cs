@@ -497,6 +497,13 @@ public sealed class Step1Model : nn.Module<Tensor, Tensor>
     /// <summary>The configuration this was built from.</summary>
     public Step1Config Config { get; }
 
+    /// <summary>
+    /// When true and grad is enabled (training, no KV cache), every decoder layer runs through
+    /// <see cref="Step1LayerCheckpoint"/>: only its input is kept for backward and the layer is recomputed there
+    /// (<c>model.llm.gradient_checkpointing</c>). Results and gradients are those of the plain forward.
+    /// </summary>
+    public bool GradientCheckpointing { get; set; }
+
     /// <summary>Creates the stack (random weights; load real ones with <c>Step1Checkpoint</c>).</summary>
     public Step1Model(Step1Config config, Device? device = null, ScalarType? dtype = null) : base(nameof(Step1Model))
     {
@@ -532,7 +539,9 @@ public sealed class Step1Model : nn.Module<Tensor, Tensor>
         for (int i = 0; i < layers.Count; i++)
         {
             if (hiddenStates is not null) hiddenStates.Add(h.detach().clone().DetachFromDisposeScope());
-            h = layers[i].forward(h, bias, cache, i);
+            h = GradientCheckpointing && cache is null && is_grad_enabled()
+                ? Step1LayerCheckpoint.Run(layers[i], h, bias)
+                : layers[i].forward(h, bias, cache, i);
         }
         var output = norm.forward(h);
         if (hiddenStates is not null) hiddenStates.Add(output.detach().clone().DetachFromDisposeScope());

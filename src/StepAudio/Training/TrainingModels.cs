@@ -97,11 +97,17 @@ public sealed class TrainingModels : IDisposable
     {
         var c = config.Model.Llm;
         var dtype = BaseDtype(c);
-        if (c.ModelPath is { } path) return (Step1Checkpoint.Load(path, dtype).Model, path);
+        if (c.ModelPath is { } path)
+        {
+            var loaded = Step1Checkpoint.Load(path, dtype).Model;
+            loaded.model.GradientCheckpointing = c.GradientCheckpointing;
+            return (loaded, path);
+        }
         var preset = c.Preset ?? throw config.Error("model.llm", "has neither model_path nor preset", "set one of them");
         torch.manual_seed(LengthBatcher.HashCode32(config.Seed, 11));
         var model = new Step1ForCausalLM(Step1Config.Preset(preset));
         if (dtype != ScalarType.Float32) model.to(dtype);
+        model.model.GradientCheckpointing = c.GradientCheckpointing;
         return (model, $"preset {preset} (random weights, seed {config.Seed}, {c.BaseDtype})");
     }
 

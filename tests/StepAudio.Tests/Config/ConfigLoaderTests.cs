@@ -176,6 +176,15 @@ public class ConfigLoaderTests
     }
 
     [Fact]
+    public void GradientCheckpointing_DefaultsToFalse_AndRejectsNonBooleansWithKeyAndLine()
+    {
+        Assert.False(Parse("seed: 1\n").Model.Llm.GradientCheckpointing);
+        Assert.True(Parse("model:\n  llm:\n    gradient_checkpointing: true\n").Model.Llm.GradientCheckpointing);
+        var e = Fails("seed: 1\nmodel:\n  llm:\n    gradient_checkpointing: maybe\n");
+        Assert.Equal((4, "model.llm.gradient_checkpointing"), (e.Line, e.Field));
+    }
+
+    [Fact]
     public void BadEnumAndChoicesSuggest()
     {
         var e = Fails("train_mode: flwo\n");

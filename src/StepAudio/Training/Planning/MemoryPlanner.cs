@@ -119,7 +119,7 @@ public static class MemoryPlanner
             candidates.Add(($"lower data.batch_size to {fit} and data.max_frames_in_batch to {smaller.MaxFramesInBatch.ToString(ci)}", smaller));
         }
         if (!p.Checkpointing)
-            candidates.Add(("enable per-layer activation checkpointing (the planner's what-if: the trainer does not implement it yet)", p with { Checkpointing = true }));
+            candidates.Add(("enable per-layer activation checkpointing (the planner's what-if for every stage; the trainer checkpoints only the LLM: model.llm.gradient_checkpointing)", p with { Checkpointing = true }));
         if (p.Llm != null && p.Stages.Any(s => s != TrainingStage.Flow))
         {
             if (p.LoraR > 1)
