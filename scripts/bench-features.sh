@@ -17,16 +17,8 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-
-dotnet build src/StepAudio.Cli -c Release -v q -nologo > "$TMP/build.log" || { cat "$TMP/build.log"; exit 1; }
-CLI=src/StepAudio.Cli/bin/Release/net10.0/linux-x64/StepAudio.Cli.dll
-
-PY=/usr/bin/python3
-HAVE_PY=1
-"$PY" -c "import torch, numpy" 2>/dev/null || HAVE_PY=0
-if [ "$HAVE_PY" = 1 ]; then "$PY" scripts/bench_machine.py "$THREADS"; fi
+source scripts/bench-lib.sh
+bench_setup "torch, numpy"
 for round in $(seq 1 "$ROUNDS"); do
   echo "== round $round/$ROUNDS: C# (TorchSharp), $THREADS torch threads, best of $REPEATS per clip"
   dotnet "$CLI" bench-features --dir "$DIR" --seconds "$SECONDS_" --repeats "$REPEATS" --threads "$THREADS" \
@@ -43,10 +35,6 @@ if [ "$HAVE_PY" = 0 ]; then
   exit 0
 fi
 
-# Fastest round of each field.
-best() { cat "$TMP"/"$1".*.txt | awk -v w="$2" -v f="$3" '$1=="RESULT" && $2==w {
-  for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1]==f && (m=="" || kv[2]+0 < m)) m = kv[2]+0 } }
-  END { print m }'; }
 echo "== ratio C# / PyTorch (ms per clip, fastest of $ROUNDS rounds; < 1 means C# is faster)"
 for what in folder synthetic; do
   for field in resample_ms mel_ms total_ms; do

@@ -21,16 +21,8 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-
-dotnet build src/StepAudio.Cli -c Release -v q -nologo > "$TMP/build.log" || { cat "$TMP/build.log"; exit 1; }
-CLI=src/StepAudio.Cli/bin/Release/net10.0/linux-x64/StepAudio.Cli.dll
-
-PY=/usr/bin/python3
-HAVE_PY=1
-"$PY" -c "import torch, torchaudio, numpy" 2>/dev/null || HAVE_PY=0
-if [ "$HAVE_PY" = 1 ]; then "$PY" scripts/bench_machine.py "$THREADS"; fi
+source scripts/bench-lib.sh
+bench_setup "torch, torchaudio, numpy"
 for round in $(seq 1 "$ROUNDS"); do
   echo "== round $round/$ROUNDS: C#, $THREADS threads, best of $REPEATS"
   dotnet "$CLI" bench-tokenizer --seconds "$SECONDS_" --repeats "$REPEATS" --threads "$THREADS" --blocks "$BLOCKS" \
@@ -47,12 +39,9 @@ if [ "$HAVE_PY" = 0 ]; then
   exit 0
 fi
 
-best() { cat "$TMP"/"$1".*.txt | awk -v w="$2" '$1=="RESULT" && $2==w {
-  for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1]=="ms" && (m=="" || kv[2]+0 < m)) m = kv[2]+0 } }
-  END { print m }'; }
 echo "== ratio C# / PyTorch (ms for ${SECONDS_} s of audio, fastest of $ROUNDS rounds; < 1 means C# is faster)"
 for what in campplus_fbank paraformer_frontend whisper_logmel vq02_encoder; do
-  c=$(best cs "$what"); p=$(best py "$what")
+  c=$(best cs "$what" ms); p=$(best py "$what" ms)
   [ -z "$c" ] || [ -z "$p" ] && continue
   awk -v w="$what" -v c="$c" -v p="$p" -v s="$SECONDS_" \
     'BEGIN { printf "%-20s C# %9.2f ms (RTF %.4f)  PyTorch %9.2f ms (RTF %.4f)  ratio %.2f\n", w, c, c / 1000 / s, p, p / 1000 / s, c / p }'

@@ -61,11 +61,6 @@ public sealed record RealSizeStepResult(long CheckpointBytes, double LoadSeconds
 public static class ProcStatus
 {
     /// <summary>A kB field (<c>VmRSS</c>, <c>VmHWM</c>) in bytes.</summary>
-    public static long Bytes(string field)
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-            if (line.StartsWith(field + ":", StringComparison.Ordinal))
-                return long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0]) * 1024;
-        throw new InvalidOperationException($"/proc/self/status has no {field}");
-    }
+    public static long Bytes(string field) =>
+        Training.Planning.SystemMemory.Process(field) ?? throw new InvalidOperationException($"/proc/self/status has no {field}");
 }

@@ -117,18 +117,7 @@ public static class TrainingBench
     public static long ThreadLiveTensors() => DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount;
 
     /// <summary>The resident set size of this process (<c>VmRSS</c>), in bytes; 0 where <c>/proc</c> is missing.</summary>
-    public static long RssBytes()
-    {
-        try
-        {
-            foreach (var line in File.ReadLines("/proc/self/status"))
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                    return long.Parse(line[6..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-        return 0;
-    }
+    public static long RssBytes() => Training.Planning.SystemMemory.Process("VmRSS") ?? 0;
 
     /// <summary>
     /// Two subscribers around the run's own: <see cref="Head"/> (subscribed before the run, so it sees each event

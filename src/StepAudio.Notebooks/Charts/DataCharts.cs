@@ -1,5 +1,6 @@
 using Plotly.NET;
 using StepAudio.Data;
+using StepAudio.Evaluation;
 using CS = Plotly.NET.CSharp;
 
 namespace StepAudio.Notebooks;
@@ -43,17 +44,7 @@ public static class DataCharts
             ("height", 460));
     }
 
-    /// <summary>Cosine similarity of two vectors of equal length.</summary>
-    public static double Cosine(float[] a, float[] b)
-    {
-        if (a.Length != b.Length) throw new ArgumentException($"lengths differ: {a.Length} and {b.Length}");
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            dot += (double)a[i] * b[i];
-            na += (double)a[i] * a[i];
-            nb += (double)b[i] * b[i];
-        }
-        return na == 0 || nb == 0 ? 0 : dot / Math.Sqrt(na * nb);
-    }
+    /// <summary>Cosine similarity of two vectors of equal length (0 when either is all zeros).</summary>
+    public static double Cosine(float[] a, float[] b) =>
+        SpeechMetrics.Cosine(a, b) is var c && double.IsNaN(c) ? 0 : c;   // a silent clip's zero embedding: 0, not NaN, in a heatmap
 }

@@ -186,7 +186,10 @@ public sealed class RelPositionMultiHeadedAttention : nn.Module
     }
 }
 
-/// <summary>Conformer feed-forward (CosyVoice positionwise_feed_forward.py): w_2(dropout(SiLU(w_1(x)))).</summary>
+/// <summary>
+/// wenet's positionwise_feed_forward.py, shared by CosyVoice and FunASR: w_2(dropout(activation(w_1(x)))). The conformer
+/// here passes SiLU; FunASR's SANM encoder keeps the upstream default, ReLU.
+/// </summary>
 public sealed class PositionwiseFeedForward : nn.Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006
@@ -194,19 +197,24 @@ public sealed class PositionwiseFeedForward : nn.Module<Tensor, Tensor>
     public readonly Linear w_2;
 #pragma warning restore IDE1006
     readonly double dropoutRate;
+    readonly Func<Tensor, Tensor> activation;
 
-    public PositionwiseFeedForward(int idim, int hiddenUnits, double dropoutRate) : base(nameof(PositionwiseFeedForward))
+    /// <summary>idim → hiddenUnits → idim.</summary>
+    public PositionwiseFeedForward(int idim, int hiddenUnits, double dropoutRate, Func<Tensor, Tensor> activation)
+        : base(nameof(PositionwiseFeedForward))
     {
         w_1 = nn.Linear(idim, hiddenUnits);
         w_2 = nn.Linear(hiddenUnits, idim);
         this.dropoutRate = dropoutRate;
+        this.activation = activation;
         RegisterComponents();
     }
 
+    /// <summary><c>[…, idim]</c> → <c>[…, idim]</c>.</summary>
     public override Tensor forward(Tensor xs)
     {
         using var scope = NewDisposeScope();
-        var h = F.dropout(F.silu(w_1.forward(xs)), dropoutRate, training);
+        var h = F.dropout(activation(w_1.forward(xs)), dropoutRate, training);
         return w_2.forward(h).MoveToOuterDisposeScope();
     }
 }
@@ -389,7 +397,7 @@ public sealed class UpsampleConformerEncoderV2 : nn.Module
 
     static ConformerEncoderLayer Block(UpsampleConformerEncoderConfig c) => new(c.OutputSize,
         new RelPositionMultiHeadedAttention(c.AttentionHeads, c.OutputSize, c.AttentionDropoutRate, c.KeyBias),
-        new PositionwiseFeedForward(c.OutputSize, c.LinearUnits, c.DropoutRate), c.DropoutRate, c.NormalizeBefore);
+        new PositionwiseFeedForward(c.OutputSize, c.LinearUnits, c.DropoutRate, x => F.silu(x)), c.DropoutRate, c.NormalizeBefore);
 
     /// <summary>
     /// xs [B, T, input_size], xs_lens [B] → (xs [B, T·stride, output_size], masks [B, 1, T·stride] bool, lengths).

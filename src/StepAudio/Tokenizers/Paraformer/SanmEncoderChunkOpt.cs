@@ -1,31 +1,8 @@
+using StepAudio.Flow;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace StepAudio.Tokenizers.Paraformer;
-
-/// <summary>FunASR <c>PositionwiseFeedForward</c> with its default ReLU: <c>w_2(relu(w_1(x)))</c>.</summary>
-public sealed class SanmFeedForward : nn.Module<Tensor, Tensor>
-{
-#pragma warning disable IDE1006
-    public readonly Linear w_1;
-    public readonly Linear w_2;
-#pragma warning restore IDE1006
-
-    /// <summary>idim → hiddenUnits → idim.</summary>
-    public SanmFeedForward(int idim, int hiddenUnits) : base(nameof(SanmFeedForward))
-    {
-        w_1 = nn.Linear(idim, hiddenUnits);
-        w_2 = nn.Linear(hiddenUnits, idim);
-        RegisterComponents();
-    }
-
-    /// <summary><c>[…, idim]</c> → <c>[…, idim]</c>.</summary>
-    public override Tensor forward(Tensor x)
-    {
-        using var scope = NewDisposeScope();
-        return w_2.forward(nn.functional.relu(w_1.forward(x))).MoveToOuterDisposeScope();
-    }
-}
 
 /// <summary>
 /// FunASR <c>EncoderLayerSANM.forward_chunk</c> (scama/encoder.py): (pre-)norm, SANM attention — with a residual only
@@ -36,7 +13,7 @@ public sealed class EncoderLayerSanm : nn.Module
 {
 #pragma warning disable IDE1006
     public readonly MultiHeadedAttentionSanm self_attn;
-    public readonly SanmFeedForward feed_forward;
+    public readonly PositionwiseFeedForward feed_forward;
     public readonly LayerNorm norm1;
     public readonly LayerNorm norm2;
 #pragma warning restore IDE1006
@@ -46,7 +23,7 @@ public sealed class EncoderLayerSanm : nn.Module
     public const double NormEps = 1e-12;
 
     /// <summary>A layer from <paramref name="inSize"/> to <paramref name="size"/> features (a residual around the attention only when they are equal).</summary>
-    public EncoderLayerSanm(int inSize, int size, MultiHeadedAttentionSanm selfAttn, SanmFeedForward feedForward, bool normalizeBefore)
+    public EncoderLayerSanm(int inSize, int size, MultiHeadedAttentionSanm selfAttn, PositionwiseFeedForward feedForward, bool normalizeBefore)
         : base(nameof(EncoderLayerSanm))
     {
         self_attn = selfAttn;
@@ -97,7 +74,7 @@ public sealed class SanmEncoderChunkOpt : nn.Module
         int d = config.OutputSize;
         EncoderLayerSanm Layer(int inSize) => new(inSize, d,
             new MultiHeadedAttentionSanm(config.AttentionHeads, inSize, d, config.KernelSize, config.SanmShift),
-            new SanmFeedForward(d, config.LinearUnits), config.NormalizeBefore);
+            new PositionwiseFeedForward(d, config.LinearUnits, 0, x => nn.functional.relu(x)), config.NormalizeBefore);
         encoders0 = new ModuleList<EncoderLayerSanm>(Layer(config.InputSize));
         encoders = new ModuleList<EncoderLayerSanm>(Enumerable.Range(0, config.NumBlocks - 1).Select(_ => Layer(d)).ToArray());
         if (config.NormalizeBefore) after_norm = nn.LayerNorm(d, EncoderLayerSanm.NormEps);
