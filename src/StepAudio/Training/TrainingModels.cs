@@ -96,18 +96,18 @@ public sealed class TrainingModels : IDisposable
     static (Step1ForCausalLM, string) BuildLlm(StepAudioConfig config)
     {
         var c = config.Model.Llm;
-        var dtype = BaseDtype(c);
-        if (c.ModelPath is { } path)
-        {
-            var loaded = Step1Checkpoint.Load(path, dtype).Model;
-            loaded.model.GradientCheckpointing = c.GradientCheckpointing;
-            return (loaded, path);
-        }
+        var (model, source) = c.ModelPath is { } path ? (Step1Checkpoint.Load(path, BaseDtype(c)).Model, path) : BuildPreset(config);
+        model.model.GradientCheckpointing = c.GradientCheckpointing;
+        return (model, source);
+    }
+
+    static (Step1ForCausalLM, string) BuildPreset(StepAudioConfig config)
+    {
+        var c = config.Model.Llm;
         var preset = c.Preset ?? throw config.Error("model.llm", "has neither model_path nor preset", "set one of them");
         torch.manual_seed(LengthBatcher.HashCode32(config.Seed, 11));
         var model = new Step1ForCausalLM(Step1Config.Preset(preset));
-        if (dtype != ScalarType.Float32) model.to(dtype);
-        model.model.GradientCheckpointing = c.GradientCheckpointing;
+        if (BaseDtype(c) != ScalarType.Float32) model.to(BaseDtype(c));
         return (model, $"preset {preset} (random weights, seed {config.Seed}, {c.BaseDtype})");
     }
 

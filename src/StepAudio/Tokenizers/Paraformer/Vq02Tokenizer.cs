@@ -94,14 +94,14 @@ public sealed class Vq02Tokenizer : IDisposable
         return stream.Feed(wav16k, Streaming.IsFinal, onChunk);
     }
 
-    /// <summary>vq02 codes (0 … K−1) of one utterance; empty when it yields no encoder frame.</summary>
-    public int[] Encode(ReadOnlySpan<float> wav16k)
+    /// <summary>vq02 codes (0 … K−1) of one utterance, int64 as upstream's <c>dump_label</c>; empty when it yields no encoder frame.</summary>
+    public long[] Encode(ReadOnlySpan<float> wav16k)
     {
         using var scope = NewDisposeScope();
         var encoded = EncoderOutput(wav16k);
         if (encoded.size(1) == 0) return [];
         using var codes = Codebook.Encode(encoded[0]).cpu();
-        return codes.data<long>().ToArray().Select(c => (int)c).ToArray();
+        return codes.data<long>().ToArray();
     }
 
     /// <inheritdoc />

@@ -74,7 +74,7 @@ public sealed class StepAudioTokenizer : IAudioTokenizer, IDisposable
                 "replace the clip or remove it from the manifest");
         var wav16 = TokenizerPreprocess.Preprocess(mono, input.Clip.SampleRate);
         double seconds = wav16.Length / (double)TokenizerPreprocess.TokenizerSampleRate;
-        var codes02 = vq02.Encode(wav16).Select(c => (long)c).ToArray();
+        var codes02 = vq02.Encode(wav16);
         long[] codes06;
         using (var audio = tensor(wav16)) codes06 = vq06.Encode(audio);
         return (codes02, codes06, seconds);
