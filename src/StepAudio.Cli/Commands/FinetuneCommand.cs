@@ -5,7 +5,7 @@ using StepAudio.Training;
 namespace StepAudio.Cli.Commands;
 
 /// <summary>
-/// <c>stepaudio finetune [--config F] [--mode M] [--output DIR] [--resume] [--init-from CKPT] [--memory SIZE] [--force]</c>:
+/// <c>stepaudio finetune [--config F] [--mode M] [--output DIR] [--resume] [--init-from CKPT] [--memory SIZE] [--force] [--device D]</c>:
 /// the staged trainer, which refuses to start when its memory plan exceeds <c>--memory</c> (default: MemAvailable) unless <c>--force</c>.
 /// No <c>--config</c> trains the embedded default (<c>configs/tiny.yaml</c> and <c>data-samples/</c>).
 /// </summary>
@@ -25,11 +25,14 @@ public static class FinetuneCommand
         var evaluate = new Option<bool>("--evaluate") { Description = "then evaluate the run (as stepaudio evaluate): table and eval.json" };
         var memory = new Option<string?>("--memory") { Description = "memory the run may use, e.g. 16GB or 512MiB (default: MemAvailable); a run whose plan exceeds it does not start" };
         var force = new Option<bool>("--force") { Description = "start even when the memory plan says the run will not fit" };
+        var device = DeviceOption.Create();
         var command = new Command("finetune", "Fine-tune: stage 1 LLM LoRA, stage 2 flow decoder, stage 3 both (by --mode / train_mode)");
-        foreach (var o in new Option[] { config, mode, output, resume, allowChanges, overwrite, initFrom, noTensorBoard, evaluate, memory, force }) command.Options.Add(o);
+        foreach (var o in new Option[] { config, mode, output, resume, allowChanges, overwrite, initFrom, noTensorBoard, evaluate, memory, force, device }) command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            var cfg = ConfigLoader.Load(parse.GetValue(config)?.FullName ?? DefaultConfig.Locate());
+            var cfg = DeviceOption.Apply(ConfigLoader.Load(parse.GetValue(config)?.FullName ?? DefaultConfig.Locate()), parse, device);
+            // On a GPU the host's MemAvailable says nothing: the plan is checked only against an explicit --memory there.
+            bool cuda = DeviceOption.IsCuda(cfg);
             var options = new TrainerOptions
             {
                 Mode = parse.GetValue(mode) is { } m ? Enum.Parse<TrainMode>(m, ignoreCase: true) : null,
@@ -40,7 +43,7 @@ public static class FinetuneCommand
                 },
                 InitFrom = parse.GetValue(initFrom) ?? [],
                 TensorBoard = !parse.GetValue(noTensorBoard),
-                MemoryBudget = PlanCommand.Budget(parse.GetValue(memory), cuda: false),
+                MemoryBudget = cuda && parse.GetValue(memory) is null ? null : PlanCommand.Budget(parse.GetValue(memory), cuda),
                 Force = parse.GetValue(force),
             };
             if (options.Folder.Resume && options.InitFrom.Count > 0)

@@ -17,12 +17,13 @@ public sealed class ModelOptions
     readonly Option<FileInfo?> flow = new("--flow-ckpt") { Description = "a flow_*.pt checkpoint (instead of --run)" };
     readonly Option<long?> seed = new("--seed") { Description = "seed of the LLM sampling and the flow noise" };
     readonly Option<FileInfo> output = new("--out") { Description = "output WAV (24 kHz)", Required = true };
+    readonly Option<string?> device = DeviceOption.Create();
     readonly Option<double> maxSeconds = new("--max-seconds") { Description = "longest audio the LLM may write (it stops earlier at EOS)", DefaultValueFactory = _ => 20 };
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { config, run, llm, flow, seed, output, maxSeconds }) command.Options.Add(o);
+        foreach (var o in new Option[] { config, run, llm, flow, seed, output, maxSeconds, device }) command.Options.Add(o);
     }
 
     /// <summary>Loads the models the parsed options name.</summary>
@@ -31,7 +32,7 @@ public sealed class ModelOptions
         var runDir = parse.GetValue(run)?.FullName;
         if (runDir != null && (parse.GetValue(llm) != null || parse.GetValue(flow) != null))
             throw new UsageException("--run cannot be combined with --llm-ckpt/--flow-ckpt");
-        var cfg = ConfigLoader.Load(parse.GetValue(config)?.FullName ?? DefaultConfig.Locate());
+        var cfg = DeviceOption.Apply(ConfigLoader.Load(parse.GetValue(config)?.FullName ?? DefaultConfig.Locate()), parse, device);
         return StepAudioTts.Load(cfg, runDir, parse.GetValue(llm)?.FullName, parse.GetValue(flow)?.FullName);
     }
 

@@ -33,14 +33,16 @@ public static class FlowResynthesis
             long tokens = Math.Min(clip.Token.shape[0], clip.Feat.shape[0] / 2);   // whole dual frames with mel behind them
             if (tokens < 3) throw new ArgumentException($"{clip.Path} is too short to split into prompt and target", nameof(clip));
             long prompt = Math.Max(1, tokens / 3);
-            var promptToken = clip.Token.narrow(0, 0, prompt).unsqueeze(0);
-            var token = clip.Token.narrow(0, prompt, tokens - prompt).unsqueeze(0);
-            var promptFeat = clip.Feat.narrow(0, 0, 2 * prompt).unsqueeze(0);
+            var device = flow.Device;
+            var promptToken = clip.Token.narrow(0, 0, prompt).unsqueeze(0).to(device);
+            var token = clip.Token.narrow(0, prompt, tokens - prompt).unsqueeze(0).to(device);
+            var promptFeat = clip.Feat.narrow(0, 0, 2 * prompt).unsqueeze(0).to(device);
             using var generator = new Generator((ulong)seed + 17);
-            var noise = randn(new long[] { 1, flow.Config.OutputSize, 2 * tokens }, generator: generator);
-            var generated = flow.Inference(token, tensor(new[] { tokens - prompt }), promptToken, tensor(new[] { prompt }),
-                promptFeat, tensor(new[] { 2 * prompt }), clip.Embedding.unsqueeze(0), noise, nTimesteps)[0];
-            var target = clip.Feat.narrow(0, 2 * prompt, 2 * (tokens - prompt)).transpose(0, 1);
+            var noise = randn(new long[] { 1, flow.Config.OutputSize, 2 * tokens }, generator: generator).to(device);
+            var generated = flow.Inference(token, tensor(new[] { tokens - prompt }, device: device), promptToken,
+                tensor(new[] { prompt }, device: device), promptFeat, tensor(new[] { 2 * prompt }, device: device),
+                clip.Embedding.unsqueeze(0).to(device), noise, nTimesteps)[0];
+            var target = clip.Feat.narrow(0, 2 * prompt, 2 * (tokens - prompt)).transpose(0, 1).to(device);
             double mae = (generated - target).abs().mean().item<float>();
             return new FlowResynthesisResult(TensorArrays.ToFloat2D(target), TensorArrays.ToFloat2D(generated), mae, (int)(2 * prompt));
         }

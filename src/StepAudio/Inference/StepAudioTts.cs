@@ -221,19 +221,20 @@ public sealed class StepAudioTts : IDisposable
         using var noGrad = no_grad();
         var flow = models.Flow!;
         flow.eval();
-        var token = DualCodebookTokens.ReshapeTensor(tokens);
-        var promptToken = DualCodebookTokens.ReshapeTensor(prompt.Tokens);
+        var device = flow.Device;
+        var token = DualCodebookTokens.ReshapeTensor(tokens).to(device);
+        var promptToken = DualCodebookTokens.ReshapeTensor(prompt.Tokens).to(device);
         long tp = promptToken.shape[1];
-        var promptMel = tensor(prompt.Mel).transpose(0, 1).unsqueeze(0);                 // [1, T_mel, 80]
+        var promptMel = tensor(prompt.Mel, device: device).transpose(0, 1).unsqueeze(0);  // [1, T_mel, 80]
         long promptFrames = Math.Min(promptMel.shape[1], 2 * tp);
         promptMel = promptMel.narrow(1, 0, promptFrames);
         if (promptFrames < 2 * tp)
             promptMel = nn.functional.pad(promptMel, new long[] { 0, 0, 0, 2 * tp - promptFrames });
-        var embedding = tensor(prompt.Embedding).unsqueeze(0);
+        var embedding = tensor(prompt.Embedding, device: device).unsqueeze(0);
         using var g = seed is { } s ? new Generator((ulong)s + 17) : null;
-        var noise = randn(new long[] { 1, flow.Config.OutputSize, 2 * (tp + token.shape[1]) }, generator: g);
-        var mel = flow.Inference(token, tensor(new[] { token.shape[1] }), promptToken, tensor(new[] { tp }), promptMel,
-            tensor(new[] { 2 * tp }), embedding, noise, flowSteps);
+        var noise = randn(new long[] { 1, flow.Config.OutputSize, 2 * (tp + token.shape[1]) }, generator: g);   // CPU draw: same on any device
+        var mel = flow.Inference(token, tensor(new[] { token.shape[1] }, device: device), promptToken, tensor(new[] { tp }, device: device),
+            promptMel, tensor(new[] { 2 * tp }, device: device), embedding, noise.to(device), flowSteps);
         return mel.MoveToOuterDisposeScope();
     }
 

@@ -68,7 +68,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     /// <summary>Up projection [r → out].</summary>
     public Linear lora_B;
 #pragma warning restore IDE1006
-    readonly Dropout? dropout;
+    readonly double dropoutP;
 
     /// <summary>The LoRA branch multiplier (alpha/r, or alpha/√r with rsLoRA).</summary>
     public double Scaling { get; }
@@ -76,6 +76,14 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     public int R { get; }
     /// <summary>Whether the LoRA product is currently added into <see cref="weight"/>.</summary>
     public bool Merged { get; private set; }
+
+    /// <summary>
+    /// Where the dropout masks come from in training: one generator per model, on the weights' device
+    /// (<see cref="Step1Lora.Inject"/> shares it; <see cref="Step1Model"/>'s training forward seeds it from the global
+    /// generator), so activation checkpointing can save and restore its state on any device (LibTorch's default CUDA
+    /// generator is out of TorchSharp's reach). Null: LibTorch's default generator.
+    /// </summary>
+    public Generator? DropoutGenerator { get; internal set; }
 
     /// <summary>Wraps <paramref name="baseWeight"/> [out, in] (taken over, not copied) with a fresh adapter.</summary>
     public LoraLinear(Parameter baseWeight, LoraConfig config) : base(nameof(LoraLinear))
@@ -94,7 +102,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
             init.kaiming_uniform_(lora_A.weight, a: Math.Sqrt(5));
             init.zeros_(lora_B.weight);
         }
-        dropout = config.Dropout > 0 ? Dropout(config.Dropout) : null;
+        dropoutP = config.Dropout;
         Scaling = config.Scaling;
         R = config.R;
         RegisterComponents();
@@ -121,9 +129,17 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         var y = functional.linear(x, weight);
         if (Merged) return y.MoveToOuterDisposeScope();
         var a = x.to_type(lora_A.weight.dtype);
-        if (dropout is not null) a = dropout.call(a);
+        if (dropoutP > 0 && training)
+            a = a * empty_like(a).bernoulli_(1 - dropoutP, DropoutGenerator).div_(1 - dropoutP);   // F.dropout's inverted scaling
         var delta = lora_B.call(lora_A.call(a)) * Scaling;
         return (y + delta.to_type(y.dtype)).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) DropoutGenerator?.Dispose();   // shared by the model's adapters; a second Dispose is a no-op
+        base.Dispose(disposing);
     }
 
     /// <summary><c>scaling · B·A</c> [out, in], computed in float32 and cast to the base dtype (PEFT get_delta_weight).</summary>
@@ -176,6 +192,7 @@ public static class Step1Lora
         config.Validate();
         if (Adapters(model).Count > 0) throw new InvalidOperationException("this model already has LoRA adapters");
         var result = new Dictionary<string, LoraLinear>();
+        var generator = config.Dropout > 0 ? new Generator(0, model.LmHeadWeight.device) : null;
         for (int i = 0; i < model.model.layers.Count; i++)
         {
             var layer = model.model.layers[i];
@@ -200,6 +217,8 @@ public static class Step1Lora
         }
         foreach (var (name, p) in model.named_parameters())
             p.requires_grad = IsLoraParameter(name);
+        foreach (var lora in result.Values) lora.DropoutGenerator = generator;
+        model.model.DropoutGenerator = generator;
         return result;
     }
 

@@ -504,6 +504,9 @@ public sealed class Step1Model : nn.Module<Tensor, Tensor>
     /// </summary>
     public bool GradientCheckpointing { get; set; }
 
+    /// <summary>The LoRA adapters' shared dropout generator (set by <see cref="Step1Lora.Inject"/>; null without dropout).</summary>
+    internal Generator? DropoutGenerator { get; set; }
+
     /// <summary>Creates the stack (random weights; load real ones with <c>Step1Checkpoint</c>).</summary>
     public Step1Model(Step1Config config, Device? device = null, ScalarType? dtype = null) : base(nameof(Step1Model))
     {
@@ -533,6 +536,10 @@ public sealed class Step1Model : nn.Module<Tensor, Tensor>
         if (cache is not null) CheckCache(cache, inputIds.shape[0], api);
         using var products = CpuConvolutionGuard.OneDnnProductsFor(embed_tokens.weight!);   // bf16 GEMMs: 10× with oneDNN
         using var scope = NewDisposeScope();
+        // Each training forward seeds the dropout generator from LibTorch's global one, so torch.manual_seed decides
+        // the masks as it would for F.dropout, while checkpointing can save and restore them on any device.
+        if (training && DropoutGenerator is { } dropoutGenerator)
+            dropoutGenerator.manual_seed(randint(long.MaxValue, [1], ScalarType.Int64).item<long>());
         var h = embed_tokens.call(inputIds);
         long s = inputIds.shape[1], keys = (cache?.Length ?? 0) + s;
         var bias = Step1Alibi.Bias(Config.NumAttentionHeads, s, keys, h.device).to_type(h.dtype);

@@ -7,10 +7,10 @@ namespace StepAudio.Llm;
 /// <summary>
 /// Runs one <see cref="Step1DecoderLayer"/> without keeping its activations: the forward runs under no-grad and keeps
 /// only the layer's input (and the ALiBi bias, which is shared by all layers); the backward re-runs the layer with grad
-/// from that input, with the CPU generator put back to the state the first forward saw (so LoRA dropout draws the same
-/// masks), back-propagates the incoming gradient through the recomputed graph (parameter grads accumulate there, once)
-/// and returns the input's gradient. Memory per layer drops from its whole activation set to one [B, S, hidden] input.
-/// The dropout masks match on the CPU only: the saved and restored generator is LibTorch's default CPU generator.
+/// from that input, with the LoRA dropout generator (<see cref="LoraLinear.DropoutGenerator"/>, on the model's device)
+/// put back to the state the first forward saw, so dropout draws the same masks on any device; back-propagates the
+/// incoming gradient through the recomputed graph (parameter grads accumulate there, once) and returns the input's
+/// gradient. Memory per layer drops from its whole activation set to one [B, S, hidden] input.
 /// </summary>
 public sealed class Step1LayerCheckpoint : autograd.SingleTensorFunction<Step1LayerCheckpoint>
 {
@@ -43,7 +43,7 @@ public sealed class Step1LayerCheckpoint : autograd.SingleTensorFunction<Step1La
         ctx.save_for_backward([x, bias]);
         ctx.save_data("layer", layer);
         ctx.save_data("inputGrad", x.requires_grad);
-        ctx.save_data("rng", GeneratorState());
+        ctx.save_data("rng", GeneratorState(layer));
         return layer.forward(x, bias, null, -1);
     }
 
@@ -59,15 +59,15 @@ public sealed class Step1LayerCheckpoint : autograd.SingleTensorFunction<Step1La
         {
             var saved = ctx.get_saved_variables();
             var x = saved[0].detach().requires_grad_(inputGrad);
-            var now = GeneratorState();
-            SetGeneratorState((byte[])ctx.get_data("rng"));
+            var now = GeneratorState(layer);
+            SetGeneratorState(layer, (byte[]?)ctx.get_data("rng"));
             Tensor y;
             try
             {
                 using var grad = enable_grad();
                 y = layer.forward(x, saved[1], null, -1);
             }
-            finally { SetGeneratorState(now); }
+            finally { SetGeneratorState(layer, now); }
             autograd.backward([y], [gradOutput]);
             if (inputGrad) gx = x.grad?.detach().MoveToOuterDisposeScope();
         }
@@ -77,16 +77,20 @@ public sealed class Step1LayerCheckpoint : autograd.SingleTensorFunction<Step1La
         return [null!, gx!, null!, null!];
     }
 
-    static byte[] GeneratorState()
+    // The layer's adapters share their model's generator; a layer without dropout draws nothing and saves nothing.
+    static Generator? DropoutGenerator(Step1DecoderLayer layer) =>
+        layer.modules().OfType<LoraLinear>().Select(l => l.DropoutGenerator).FirstOrDefault(g => g is not null);
+
+    static byte[]? GeneratorState(Step1DecoderLayer layer)
     {
-        using var g = Generator.Default;
+        if (DropoutGenerator(layer) is not { } g) return null;
         using var s = g.get_state();
         return s.data<byte>().ToArray();
     }
 
-    static void SetGeneratorState(byte[] state)
+    static void SetGeneratorState(Step1DecoderLayer layer, byte[]? state)
     {
-        using var g = Generator.Default;
+        if (state is null || DropoutGenerator(layer) is not { } g) return;
         using var s = tensor(state);
         g.set_state(s);
     }

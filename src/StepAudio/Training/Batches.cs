@@ -9,9 +9,13 @@ namespace StepAudio.Training;
 /// <summary>Padding of examples into batches and the two losses on a batch.</summary>
 public static class Batches
 {
-    /// <summary>Flow clips → a padded <see cref="FlowBatch"/> (tokens padded with 0 and masked by length, mels with 0).</summary>
-    public static FlowBatch CollateFlow(IReadOnlyList<FlowClip> clips)
+    /// <summary>
+    /// Flow clips → a padded <see cref="FlowBatch"/> (tokens padded with 0 and masked by length, mels with 0) on
+    /// <paramref name="device"/> (default CPU): padded on the CPU where the clips live, then moved once.
+    /// </summary>
+    public static FlowBatch CollateFlow(IReadOnlyList<FlowClip> clips, Device? device = null)
     {
+        device ??= CPU;
         using var scope = NewDisposeScope();
         long t = clips.Max(c => c.Token.shape[0]);
         long tm = clips.Max(c => c.Feat.shape[0]);
@@ -27,8 +31,8 @@ public static class Batches
         var tokenLen = tensor(clips.Select(c => c.Token.shape[0]).ToArray());
         var featLen = tensor(clips.Select(c => c.Feat.shape[0]).ToArray());
         var emb = stack(clips.Select(c => c.Embedding).ToArray());
-        return new FlowBatch(token.MoveToOuterDisposeScope(), tokenLen.MoveToOuterDisposeScope(), feat.MoveToOuterDisposeScope(),
-            featLen.MoveToOuterDisposeScope(), emb.MoveToOuterDisposeScope());
+        return new FlowBatch(token.to(device).MoveToOuterDisposeScope(), tokenLen.to(device).MoveToOuterDisposeScope(),
+            feat.to(device).MoveToOuterDisposeScope(), featLen.to(device).MoveToOuterDisposeScope(), emb.to(device).MoveToOuterDisposeScope());
     }
 
     /// <summary>
@@ -39,13 +43,13 @@ public static class Batches
     public static Tensor FlowLoss(CausalMaskedDiffWithXvec flow, IReadOnlyList<FlowClip> clips, IReadOnlyList<ulong> seeds)
     {
         using var scope = NewDisposeScope();
-        var batch = CollateFlow(clips);
+        var batch = CollateFlow(clips, flow.Device);
         long maxLen = 2 * batch.SpeechToken.shape[1];
         int b = clips.Count;
         var t = new Tensor[b];
         var keep = new Tensor[b];
         var prompt = new Tensor[b];
-        var z = zeros(b, flow.Config.OutputSize, maxLen);
+        var z = zeros(b, flow.Config.OutputSize, maxLen);   // drawn on the CPU (same draws on any device); ComputeLoss moves them
         for (int i = 0; i < b; i++)
         {
             using var g = new Generator(seeds[i]);
@@ -63,7 +67,8 @@ public static class Batches
     {
         using var scope = NewDisposeScope();
         using var batch = Step1Batch.Collate(items.Select(i => i.Example).ToList(), llm.Config.PadTokenId);
-        var (_, loss) = llm.forward(batch.InputIds, batch.Labels);
+        var device = llm.LmHeadWeight.device;
+        var (_, loss) = llm.forward(batch.InputIds.to(device), batch.Labels.to(device));
         return loss.MoveToOuterDisposeScope();
     }
 }

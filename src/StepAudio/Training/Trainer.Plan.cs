@@ -23,6 +23,22 @@ public sealed partial class Trainer
         return (plan, null);
     }
 
+    /// <summary>
+    /// A CUDA out-of-memory error as the plan's advice (what to change and what it saves) instead of a native stack
+    /// trace; the run's last saved state is intact, so the run resumes after the change.
+    /// </summary>
+    InputException OutOfMemory(MemoryPlan? plan, Exception e)
+    {
+        var advice = plan is null || plan.Advice.Count == 0
+            ? "lower data.batch_size or data.max_frames, or set model.llm.gradient_checkpointing: true"
+            : string.Join("; ", plan.Advice.Select(a => $"{a.Change} (→ {ByteSize.Format(a.NewPeak)})"));
+        return new InputException(config.SourcePath ?? "(config)", null, "device",
+            $"the GPU ran out of memory ({FirstLine(e.Message)}); the plan predicted {(plan is null ? "nothing (no plan)" : ByteSize.Format(plan.Peak))}",
+            advice + "; then resume with --resume (stepaudio plan --device cuda --memory <GPU size> shows the table)", e);
+    }
+
+    static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
+
     /// <summary>The plan as a log message (a warning when it does not fit or could not be made).</summary>
     static TrainingMessage PlanMessage((MemoryPlan? Plan, string? Problem) p) => p.Plan is { } plan
         ? new TrainingMessage(plan.Verdict == PlanVerdict.DoesNotFit ? "warning" : "info", plan.ToText())

@@ -80,10 +80,8 @@ public sealed partial class Trainer(StepAudioConfig config, TrainerOptions? opti
             throw config.Error("stage", $"gives mode {mode.ToString().ToLowerInvariant()} no epochs to train",
                 "set stage1_epochs (llm), stage2_epochs (flow) or stage3_epochs (joint) above 0");
         bool useLlm = stages.Any(s => s != TrainingStage.Flow), useFlow = stages.Any(s => s != TrainingStage.Llm);
-        if (config.Device != "cpu")
-            throw config.Error("device", $"is '{config.Device}', but training runs on the CPU in this version (CUDA comes with the real-scale work)",
-                "set device: cpu");
-        CheckInputs(inputs, mode, useLlm, useFlow);
+        var device = TorchDevices.Of(config);
+        CheckInputs(inputs, mode, useLlm, useFlow, device);
         var plan = CheckMemory(mode);
         int threadsBefore = torch.get_num_threads();
         if (config.NumThreads > 0) torch.set_num_threads(config.NumThreads);
@@ -131,7 +129,12 @@ public sealed partial class Trainer(StepAudioConfig config, TrainerOptions? opti
                 data.Train.Filtered.Count + data.Val.Filtered.Count, CpuReport.OneLine() + $" | {torch.get_num_threads()} threads",
                 position?.GlobalStep));
             var loop = new StageLoop(config, run, data, Events, stages, cancel);
-            var summary = loop.Run(position, resumeFrom);
+            TrainingSummary summary;
+            try { summary = loop.Run(position, resumeFrom); }
+            catch (Exception e) when (TorchDevices.IsCuda(device) && TorchDevices.IsOutOfMemory(e))
+            {
+                throw OutOfMemory(plan.Plan, e);
+            }
             summary.Cancelled = cancel.IsCancellationRequested;
             Events.Publish(new RunFinished(run.Path, summary.Cancelled, watch.Elapsed.TotalSeconds, summary));
             return summary;
@@ -186,7 +189,7 @@ public sealed partial class Trainer(StepAudioConfig config, TrainerOptions? opti
     }
 
     // Inputs a notebook kept from another config or mode would fail deep inside a stage; say so before any folder exists.
-    static void CheckInputs(TrainingInputs? inputs, TrainMode mode, bool useLlm, bool useFlow)
+    static void CheckInputs(TrainingInputs? inputs, TrainMode mode, bool useLlm, bool useFlow, Device device)
     {
         if (inputs is null) return;
         string Missing(string what, string flag) =>
@@ -197,5 +200,8 @@ public sealed partial class Trainer(StepAudioConfig config, TrainerOptions? opti
         Tensor? weight = inputs.Models.Llm is { } llm ? llm.LmHeadWeight : inputs.Models.Flow?.encoder_proj.weight;
         if (weight is { IsInvalid: true })
             throw new ObjectDisposedException(nameof(inputs), "Trainer.Run: the inputs' models have been disposed; prepare them again");
+        if (weight is not null && (weight.device_type != device.type || (device.index >= 0 && weight.device_index != device.index)))
+            throw new ArgumentException($"Trainer.Run: the inputs' models are on {weight.device} but the config says device: {device}; " +
+                                        "prepare the inputs with this config", nameof(inputs));
     }
 }

@@ -11,7 +11,8 @@ namespace StepAudio.Training;
 /// <summary>
 /// The models a run trains, built from the config: the Step1 LLM (a preset with seeded random weights, or the Hugging
 /// Face folder of <c>model.llm.model_path</c>) with LoRA injected and its text tokenizer, and the flow (preset or
-/// <c>model.flow.model_path/flow.pt</c>) with its encoder frozen. A model the run does not need is not built.
+/// <c>model.flow.model_path/flow.pt</c>) with its encoder frozen, both on the config's <c>device</c>. A model the run
+/// does not need is not built.
 /// </summary>
 public sealed class TrainingModels : IDisposable
 {
@@ -33,11 +34,14 @@ public sealed class TrainingModels : IDisposable
     public string LlmBase { get; private init; } = "";
     /// <summary>What the flow's base weights are.</summary>
     public string FlowBase { get; private init; } = "";
+    /// <summary>Where the models live (<c>device:</c>); batches are moved here.</summary>
+    public Device Device { get; private init; } = CPU;
 
     /// <summary>Builds what <paramref name="llm"/>/<paramref name="flow"/> ask for.</summary>
     public static TrainingModels Build(StepAudioConfig config, bool llm, bool flow)
     {
         ArgumentNullException.ThrowIfNull(config);
+        var device = Platform.TorchDevices.Of(config);
         Step1ForCausalLM? lm = null;
         CausalMaskedDiffWithXvec? fm = null;
         try
@@ -50,7 +54,7 @@ public sealed class TrainingModels : IDisposable
             var flowTrainable = new List<(string, Parameter)>();
             if (llm)
             {
-                (lm, llmBase) = BuildLlm(config);
+                (lm, llmBase) = BuildLlm(config, device);
                 var c = config.Model.Llm;
                 lora = new LoraConfig { R = c.LoraR, Alpha = c.LoraAlpha, Dropout = c.LoraDropout, TargetModules = c.LoraTargetModules.ToArray() }
                     .Validate(config.SourcePath ?? "config");
@@ -69,6 +73,7 @@ public sealed class TrainingModels : IDisposable
             if (flow)
             {
                 (fm, flowBase) = BuildFlow(config);
+                fm.to(device);
                 var trainable = fm.FreezeEncoder(config.Model.Flow.TrainSpeakerProjection);
                 if (!config.Model.Flow.FreezeEncoder)
                     foreach (var p in fm.parameters()) p.requires_grad = true;
@@ -78,6 +83,7 @@ public sealed class TrainingModels : IDisposable
             {
                 Llm = lm, Lora = lora, Prompts = prompts, TokenizerPath = tokenizerPath, Flow = fm,
                 LlmTrainable = llmTrainable, FlowTrainable = flowTrainable, LlmBase = llmBase, FlowBase = flowBase,
+                Device = device,
             };
         }
         catch
@@ -93,10 +99,12 @@ public sealed class TrainingModels : IDisposable
 
     // The base is read straight into its dtype (a bf16 checkpoint is never widened to fp32 as a whole); a preset is
     // drawn in fp32 and cast tensor by tensor, so fp32 and bf16 runs of one seed start from the same weights.
-    static (Step1ForCausalLM, string) BuildLlm(StepAudioConfig config)
+    // A checkpoint is read straight onto the device; a preset is drawn on the CPU (the same weights on any device) and moved.
+    static (Step1ForCausalLM, string) BuildLlm(StepAudioConfig config, Device device)
     {
         var c = config.Model.Llm;
-        var (model, source) = c.ModelPath is { } path ? (Step1Checkpoint.Load(path, BaseDtype(c)).Model, path) : BuildPreset(config);
+        var (model, source) = c.ModelPath is { } path ? (Step1Checkpoint.Load(path, BaseDtype(c), device).Model, path) : BuildPreset(config);
+        if (c.ModelPath is null) model.to(device);
         model.model.GradientCheckpointing = c.GradientCheckpointing;
         return (model, source);
     }

@@ -14,7 +14,7 @@ public static class TrainingStep
     /// mean loss is weighted by its share of the window's scored tokens / mel frames, so the gradient is that of the
     /// token-/frame-weighted mean over the whole window, as one big batch would give, whatever the lengths. Returns
     /// the objective (joint: <c>llm_weight·llm + flow_weight·flow</c>) and its parts. LoRA dropout draws from the
-    /// global generator seeded per (seed, step, micro-batch); CFM draws per (seed, step, clip): steps are numbered over
+    /// model's dropout generator, seeded from the global generator, which is seeded per (seed, step, micro-batch); CFM draws per (seed, step, clip): steps are numbered over
     /// the whole run, so no two steps share a seed, and a clip gets the same draws in whichever stage or batch it is.
     /// </summary>
     public static (double Loss, double Llm, double Flow) Accumulate(TrainingModels models, TrainingSplit split, TrainingStage stage,

@@ -1,6 +1,7 @@
 // Mirrors no upstream twin: the vocoder interface and the factory behind model.flow.vocoder.
 using StepAudio.Audio;
 using StepAudio.Config;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace StepAudio.Vocoder;
@@ -42,11 +43,19 @@ public static class VocoderFactory
     /// <summary>Every accepted value of <c>model.flow.vocoder</c>.</summary>
     public static IReadOnlyList<string> Names { get; } = [Hift, GriffinLimName];
 
-    /// <summary>The vocoder a loaded config asks for; errors name its file and line.</summary>
+    /// <summary>
+    /// The vocoder a loaded config asks for, on the config's <c>device</c> (HiFT's weights are moved there; Griffin-Lim
+    /// works on the mel's device); errors name its file and line.
+    /// </summary>
     public static IVocoder Create(StepAudioConfig config, HiftConfig? hift = null, MelParams? mel = null,
-        int griffinLimIterations = 32) =>
-        Create(config.Model.Flow, config.SourcePath ?? "(config)", config.KeyLines, hift, mel, griffinLimIterations,
+        int griffinLimIterations = 32)
+    {
+        var device = Platform.TorchDevices.Of(config);
+        var vocoder = Create(config.Model.Flow, config.SourcePath ?? "(config)", config.KeyLines, hift, mel, griffinLimIterations,
             (ulong)config.Seed);
+        if (vocoder is HiftGenerator h) h.to(device);
+        return vocoder;
+    }
 
     /// <summary>
     /// The vocoder <paramref name="flow"/> asks for. <paramref name="configFile"/> and <paramref name="keyLines"/>

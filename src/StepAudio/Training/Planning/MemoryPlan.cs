@@ -2,8 +2,8 @@ namespace StepAudio.Training.Planning;
 
 /// <summary>
 /// One stage's predicted resident memory in bytes. <see cref="Activations"/> are what the longest batch keeps for
-/// backward; <see cref="ActivationsCheckpointed"/> what per-layer checkpointing would keep (layer inputs plus one
-/// layer recomputed), shown whether or not the plan assumes it.
+/// backward; <see cref="ActivationsCheckpointed"/> what they are with the LLM's per-layer checkpointing (its layer
+/// inputs plus one layer recomputed; the flow's are unchanged), shown whether or not the plan assumes it.
 /// </summary>
 public sealed record StageMemory(TrainingStage Stage, long Weights, long Gradients, long Optimizer, long Ema,
     long Activations, long ActivationsCheckpointed, bool Checkpointing, long Overhead, long TrainableParameters)
@@ -84,7 +84,7 @@ public sealed record MemoryPlan(PlanInputs Inputs, IReadOnlyList<StageMemory> St
         var parts = new List<string>();
         if (p.Llm is { } l) parts.Add($"llm {l.Source}, base {p.LlmBaseDtype.ToString().ToLowerInvariant()}, LoRA r {p.LoraR} on {string.Join("/", p.LoraTargets)}, {p.BatchOf(p.LlmSequenceLength)} × {p.LlmSequenceLength} tokens");
         if (p.Flow is { } f) parts.Add($"flow {f.Source}, {p.BatchOf(p.MelFrames)} × {p.MelFrames} mel frames");
-        parts.Add(p.Checkpointing ? "activation checkpointing" : "no activation checkpointing");
+        parts.Add(p.Checkpointing ? "LLM activation checkpointing" : "no activation checkpointing");
         if (p.Ema) parts.Add("EMA");
         return string.Join("; ", parts);
     }

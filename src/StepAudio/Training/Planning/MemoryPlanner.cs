@@ -39,7 +39,12 @@ public static class MemoryPlanner
         long llmBatch = p.BatchOf(p.LlmSequenceLength), flowBatch = stage == TrainingStage.Joint ? llmBatch : p.BatchOf(p.MelFrames);
         var (act, actCkpt) = (0L, 0L);
         if (llm && p.Llm != null) Add(ref act, ref actCkpt, LlmActivations(p, llmBatch));
-        if (flow && p.Flow != null) Add(ref act, ref actCkpt, FlowActivations(p.Flow, flowBatch, p.MelFrames));
+        // The trainer checkpoints the LLM's layers only (model.llm.gradient_checkpointing): the flow keeps everything either way.
+        if (flow && p.Flow != null)
+        {
+            long flowAct = FlowActivations(p.Flow, flowBatch, p.MelFrames);
+            Add(ref act, ref actCkpt, (flowAct, flowAct));
+        }
         // Float32 gradients twice: autograd's own, and ContiguousAdamW's flat buffer they move into after the first step;
         // optimizer: exp_avg, exp_avg_sq and the update's denominator scratch.
         return new StageMemory(stage, weights, 2 * 4 * trainable, 3 * 4 * trainable, p.Ema ? 4 * trainable : 0,
@@ -91,16 +96,16 @@ public static class MemoryPlanner
     /// What the DiT estimator keeps for backward on <paramref name="batch"/> × <paramref name="melFrames"/> (float32):
     /// per block the three adaLN-modulated norms, q/k/v, the attention's scores and softmax, the causal conv block, the MLP's two
     /// widths and the gated residuals; then the input projection and the loss terms. The frozen encoder runs without
-    /// autograd and keeps nothing. Checkpointed: each block's input, one block recomputed, and the ends.
+    /// autograd and keeps nothing.
     /// </summary>
-    public static (long Full, long Checkpointed) FlowActivations(FlowSizes flow, long batch, long melFrames)
+    public static long FlowActivations(FlowSizes flow, long batch, long melFrames)
     {
         var e = flow.Config.Estimator;
         long bt = batch * melFrames, d = e.HiddenSize, inner = (long)e.NumHeads * e.HeadDim, mlp = (long)(e.HiddenSize * e.MlpRatio);
         // SDPA with a key mask keeps the scores, masked scores and softmax too (as the LLM's attention).
         long perBlock = 4 * bt * (20 * d + 4 * inner + 3 * mlp) + 4 * 3 * batch * e.NumHeads * melFrames * melFrames;
         long ends = 4 * bt * (e.InChannels + 3 * d + 4L * e.OutChannels);
-        return (e.Depth * perBlock + ends, e.Depth * 4 * bt * d + perBlock + ends);
+        return e.Depth * perBlock + ends;
     }
 
     /// <summary>
@@ -118,8 +123,8 @@ public static class MemoryPlanner
             var smaller = Smaller(p, fit);
             candidates.Add(($"lower data.batch_size to {fit} and data.max_frames_in_batch to {smaller.MaxFramesInBatch.ToString(ci)}", smaller));
         }
-        if (!p.Checkpointing)
-            candidates.Add(("enable per-layer activation checkpointing (the planner's what-if for every stage; the trainer checkpoints only the LLM: model.llm.gradient_checkpointing)", p with { Checkpointing = true }));
+        if (!p.Checkpointing && p.Llm != null && p.Stages.Any(s => s != TrainingStage.Flow))
+            candidates.Add(("set model.llm.gradient_checkpointing: true (recomputes each decoder layer in backward, ~5 % slower here)", p with { Checkpointing = true }));
         if (p.Llm != null && p.Stages.Any(s => s != TrainingStage.Flow))
         {
             if (p.LoraR > 1)

@@ -34,7 +34,7 @@ public sealed record PlanInputs
     public int MelFrames { get; init; }
     /// <summary>An EMA copy of the trainable weights (<c>optim.ema_decay</c> &gt; 0).</summary>
     public bool Ema { get; init; }
-    /// <summary>Keep only each layer's input and recompute the rest in backward.</summary>
+    /// <summary>The LLM keeps only each decoder layer's input and recomputes the rest in backward (<c>model.llm.gradient_checkpointing</c>).</summary>
     public bool Checkpointing { get; init; }
     /// <summary>The runtime's own resident memory (<see cref="MemoryPlanner.RuntimeOverheadBytes"/>).</summary>
     public long OverheadBytes { get; init; } = MemoryPlanner.RuntimeOverheadBytes;
@@ -42,9 +42,10 @@ public sealed record PlanInputs
     /// <summary>
     /// The inputs of <paramref name="config"/>: model sizes from its presets or checkpoint headers, lengths from its
     /// data filter. <paramref name="llmBaseDtype"/> defaults to the config's <c>model.llm.base_dtype</c>, the dtype
-    /// <see cref="TrainingModels"/> builds and loads the LLM's base in.
+    /// <see cref="TrainingModels"/> builds and loads the LLM's base in; <paramref name="checkpointing"/> to the config's
+    /// <c>model.llm.gradient_checkpointing</c>.
     /// </summary>
-    public static PlanInputs FromConfig(StepAudioConfig config, TrainMode? mode = null, ScalarType? llmBaseDtype = null, bool checkpointing = false)
+    public static PlanInputs FromConfig(StepAudioConfig config, TrainMode? mode = null, ScalarType? llmBaseDtype = null, bool? checkpointing = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         var stages = Trainer.StagesFor(mode ?? config.TrainMode, config.Stage);
@@ -56,7 +57,8 @@ public sealed record PlanInputs
             Llm = llm ? ModelSizes.Llm(config) : null, Flow = flow ? ModelSizes.Flow(config) : null, Stages = stages,
             LoraR = c.LoraR, LoraTargets = c.LoraTargetModules.ToArray(), LlmBaseDtype = llmBaseDtype ?? TrainingModels.BaseDtype(c),
             BatchSize = config.Data.BatchSize, MaxFramesInBatch = config.Data.MaxFramesInBatch,
-            LlmSequenceLength = tokens, MelFrames = mel, Ema = config.Optim.EmaDecay > 0, Checkpointing = checkpointing,
+            LlmSequenceLength = tokens, MelFrames = mel, Ema = config.Optim.EmaDecay > 0,
+            Checkpointing = checkpointing ?? c.GradientCheckpointing,
         };
     }
 
