@@ -41,6 +41,7 @@ public static class StepAudioCli
                      BenchVocoderCommand.Create(),
                      BenchLlmCommand.Create(),
                      BenchRealSizeCommand.Create(),
+                     CheckDeviceCommand.Create(),
                      BenchFlowCommand.Create(),
                      BenchTrainCommand.Create(),
                  })
