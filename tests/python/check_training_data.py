@@ -59,7 +59,9 @@ want = expected["llm_batch"]
 batch = llm.collate([llm[i] for i in want["items"]])
 assert batch["input_ids"].tolist() == want["input_ids"], "collated input_ids differ from the C# batch (pad_token_id on the right)"
 assert batch["labels"].tolist() == want["labels"], "collated labels differ from the C# batch (-100 on padding)"
-assert torch.equal(batch["attention_mask"].bool(), torch.tensor([[1] * len(llm[i]["input_ids"]) + [0] * (batch["input_ids"].shape[1] - len(llm[i]["input_ids"])) for i in want["items"]]).bool()), "attention_mask"
+for b, i in enumerate(want["items"]):
+    n = len(llm[i]["input_ids"])
+    assert batch["attention_mask"][b].tolist() == [1] * n + [0] * (batch["input_ids"].shape[1] - n), f"attention_mask of item {b}"
 want = expected["flow_batch"]
 batch = flow.collate([flow[j] for j in want["items"]])
 assert batch["speech_token"].tolist() == want["speech_token"], "collated speech_token differs from the C# batch (0 padding)"

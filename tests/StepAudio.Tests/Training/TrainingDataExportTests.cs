@@ -27,7 +27,9 @@ public class TrainingDataExportTests
     [Fact]
     public void AConfigsExportHoldsExactlyTheExamplesTheTrainerBuilds()
     {
-        var configFile = SaveConfig(TrainingFixture.Config());
+        // token_max_length 58 drops train lines 5 and 7 (66 and 60 dual frames) and keeps the rest (the validator
+        // knows no tokens, so this is the filter that leaves records out rather than failing the data).
+        var configFile = SaveConfig(TrainingFixture.Config(c => c.Data.Filter.TokenMaxLength = 58));
         var output = NewOut("data");
         var result = TrainingDataExport.Export(new TrainingDataExportOptions { Config = configFile, Output = output });
 
@@ -44,6 +46,12 @@ public class TrainingDataExportTests
         Assert.Equal(inputs.FrontEndIdentity, meta["audio_front_end"]!.GetValue<string>());
         Assert.Equal(inputs.Train.Llm.Sum(i => i.TargetTokens), meta["splits"]!["train"]!["scored_tokens"]!.GetValue<long>());
         Assert.Equal(8, meta["splits"]!["train"]!["records"]!.GetValue<int>());
+        var filtered = meta["splits"]!["train"]!["filtered"]!.AsArray().Select(f => f!.GetValue<string>()).ToList();
+        Assert.Equal(2, filtered.Count);
+        Assert.Contains("train.jsonl:5: target has more tokens than data.filter.token_max_length", filtered[0]);
+        Assert.Contains("train.jsonl:7: target has more tokens than data.filter.token_max_length", filtered[1]);
+        Assert.Equal(6, inputs.Train.Llm.Count);
+        Assert.Equal(new TrainingDataSplitSummary("train", 8, 6, 6, 6, 2), result.Splits[0]);
         // Nothing but the output is left beside it: no temporary folder, no temporary file inside.
         Assert.Equal([output], Directory.GetFileSystemEntries(Path.GetDirectoryName(output)!));
         Assert.Empty(Directory.GetFiles(output, "*.tmp-*", SearchOption.AllDirectories));
