@@ -127,6 +127,13 @@ public class TrainingDataExportTests
         var dataError = Fails(new() { Config = badConfig, Output = NewOut("bad") });
         Assert.Contains($"{bad}:1", dataError.Message);
         Assert.Contains("nope.wav", dataError.Message);
+
+        // The LLM's text tokenizer is missing: named, and nothing is written.
+        var missingTokenizer = Path.Combine(dir, "missing-tokenizer.model");
+        var noTokenizer = SaveConfig(TrainingFixture.Config(c => c.Model.Llm.TokenizerPath = missingTokenizer));
+        var notWritten = NewOut("no-tokenizer");
+        Assert.Equal(missingTokenizer, Fails(new() { Config = noTokenizer, Output = notWritten }).File);
+        Assert.False(Directory.Exists(notWritten));
     }
 
     [Fact]
