@@ -32,6 +32,7 @@ public static class StepAudioCli
                      EditCommand.Create(),
                      EvaluateCommand.Create(),
                      ExportCommand.Create(),
+                     ExportDataCommand.Create(),
                      ValidateDataCommand.Create(),
                      MakeManifestCommand.Create(),
                      MakeRandomModelCommand.Create(),

@@ -90,7 +90,7 @@ public static class RunExport
         var run = OpenRun(runDir);
         var config = ConfigLoader.Load(run.ConfigFile);
         var runJson = ReadRunJson(run);
-        CheckOutput(output, options.Overwrite, [runDir, config.Model.Llm.ModelPath, config.Model.Llm.TokenizerPath, config.Model.Flow.ModelPath,
+        ExportFolder.Check(output, options.Overwrite, [runDir, config.Model.Llm.ModelPath, config.Model.Llm.TokenizerPath, config.Model.Flow.ModelPath,
             FlowBasePath(config, runJson)]);
 
         using var scope = NewDisposeScope();
@@ -105,28 +105,23 @@ public static class RunExport
                 $"needs the LLM's LoRA, and checkpoint '{checkpoint.Name}' has none: {parts.LlmAbsentReason}",
                 "a PEFT adapter holds only the LLM: export the flow with --format merged or official, or choose a checkpoint with an LLM" + AvailableText(run));
 
-        var parent = Path.GetDirectoryName(output)!;
-        Directory.CreateDirectory(parent);
-        var tmp = Path.Combine(parent, $".{Path.GetFileName(output)}.export-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(tmp);
         try
         {
-            var readme = options.Format switch
+            var files = ExportFolder.Write(output, tmp =>
             {
-                ExportFormat.Peft => WritePeft(tmp, parts, config, runJson, notes),
-                ExportFormat.Merged => WriteMerged(tmp, parts, config, runJson, notes, official: false),
-                _ => WriteMerged(tmp, parts, config, runJson, notes, official: true),
-            };
-            File.WriteAllText(Path.Combine(tmp, ReadmeFile), Readme(options.Format, runDir, checkpoint, parts, runJson, readme, notes),
-                new UTF8Encoding(false));
-            var files = Directory.GetFiles(tmp, "*", SearchOption.AllDirectories)
-                .Select(f => Path.GetRelativePath(tmp, f).Replace('\\', '/')).Order(StringComparer.Ordinal).ToList();
-            MoveIntoPlace(tmp, output);
+                var readme = options.Format switch
+                {
+                    ExportFormat.Peft => WritePeft(tmp, parts, config, runJson, notes),
+                    ExportFormat.Merged => WriteMerged(tmp, parts, config, runJson, notes, official: false),
+                    _ => WriteMerged(tmp, parts, config, runJson, notes, official: true),
+                };
+                File.WriteAllText(Path.Combine(tmp, ReadmeFile), Readme(options.Format, runDir, checkpoint, parts, runJson, readme, notes),
+                    new UTF8Encoding(false));
+            });
             return new ExportResult(output, options.Format, checkpoint.Name, files, notes);
         }
         finally
         {
-            if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
             parts.Dispose();
         }
     }
@@ -146,7 +141,7 @@ public static class RunExport
         throw new InputException("--checkpoint", null, null, $"'{text}' is not a checkpoint name", "use best, last or epoch_N (N = 1, 2, …)");
     }
 
-    static RunFolder OpenRun(string runDir)
+    internal static RunFolder OpenRun(string runDir)
     {
         if (!Directory.Exists(runDir))
             throw new InputException(runDir, null, "--run", "run folder not found", "give the folder stepaudio finetune wrote (its --output, or runs/…/run-NNN)");
@@ -158,7 +153,7 @@ public static class RunExport
         return RunFolder.Open(null!, new RunFolderOptions { Output = runDir, Resume = true });
     }
 
-    static JsonObject ReadRunJson(RunFolder run) =>
+    internal static JsonObject ReadRunJson(RunFolder run) =>
         InputException.ReadingJson(run.RunJson, () => JsonNode.Parse(File.ReadAllText(run.RunJson))!.AsObject());
 
     /// <summary>The weights an export is made from: LoRA tensors by parameter name, the flow's whole state dict.</summary>
@@ -332,50 +327,10 @@ public static class RunExport
 
     // ---- the output folder ----
 
-    static void CheckOutput(string output, bool overwrite, string?[] reads)
-    {
-        if (File.Exists(output))
-            throw new InputException(output, null, "OUT", "is a file", "give a folder path for the export");
-        // --overwrite deletes OUT: it must not be, or hold, anything the export reads.
-        foreach (var p in reads.OfType<string>().Select(Path.GetFullPath))
-            if (IsSameOrInside(p, output))
-                throw new InputException(output, null, "OUT", $"is or contains {p}, which this export reads",
-                    "export into a new folder, then copy its files where they belong");
-        if (Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any() && !overwrite)
-            throw new InputException(output, null, "OUT", "exists and is not empty", "choose another folder, or add --overwrite to replace it");
-    }
-
     /// <summary>The folder the run's flow started from (run.json's flow_base, else model.flow.model_path); null for a preset.</summary>
     static string? FlowBasePath(StepAudioConfig config, JsonObject runJson) =>
         runJson["flow_base"]?.GetValue<string>() is { Length: > 0 } b && !b.StartsWith("preset ", StringComparison.Ordinal) ? Path.GetFullPath(b)
         : config.Model.Flow.ModelPath;
-
-    static bool IsSameOrInside(string path, string folder)
-    {
-        var f = Path.TrimEndingDirectorySeparator(folder);
-        var p = Path.TrimEndingDirectorySeparator(path);
-        return p == f || p.StartsWith(f + Path.DirectorySeparatorChar, StringComparison.Ordinal);
-    }
-
-    static void MoveIntoPlace(string tmp, string output)
-    {
-        string? old = null;
-        if (Directory.Exists(output))
-        {
-            old = Path.Combine(Path.GetDirectoryName(output)!, $".{Path.GetFileName(output)}.old-{Guid.NewGuid():N}");
-            Directory.Move(output, old);
-        }
-        try
-        {
-            Directory.Move(tmp, output);
-        }
-        catch
-        {
-            if (old != null) Directory.Move(old, output);
-            throw;
-        }
-        if (old != null) Directory.Delete(old, true);
-    }
 
     // ---- the formats ----
 

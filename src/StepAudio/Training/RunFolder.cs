@@ -129,7 +129,7 @@ public sealed class RunFolder
         foreach (var m in Manifests(config)) manifests[m] = FileHash(m);
         var json = new JsonObject
         {
-            ["toolkit"] = Version(typeof(RunFolder).Assembly),
+            ["toolkit"] = ToolkitVersion,
             ["torchsharp"] = Version(typeof(TorchSharp.torch).Assembly),
             ["git_commit"] = GitCommit(config.SourcePath),
             ["created"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
@@ -176,6 +176,9 @@ public sealed class RunFolder
         using var s = File.OpenRead(path);
         return Convert.ToHexStringLower(SHA256.HashData(s));
     }
+
+    /// <summary>This toolkit's version, as run.json and exports record it.</summary>
+    public static string ToolkitVersion => Version(typeof(RunFolder).Assembly);
 
     static string Version(Assembly a) =>
         a.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? a.GetName().Version?.ToString() ?? "?";

@@ -10,13 +10,15 @@ namespace StepAudio.Training;
 /// <summary>One clip as the flow trains on it: dual frames [T, 2], log-mel [T_mel, 80], speaker embedding [D].</summary>
 public sealed class FlowClip : IDisposable
 {
-    internal FlowClip(string path, Tensor token, Tensor feat, Tensor embedding)
+    internal FlowClip(ManifestRecord record, Tensor token, Tensor feat, Tensor embedding)
     {
-        Path = path; Token = token; Feat = feat; Embedding = embedding;
+        Record = record; Token = token; Feat = feat; Embedding = embedding;
     }
 
+    /// <summary>The first record whose target this clip is.</summary>
+    public ManifestRecord Record { get; }
     /// <summary>The WAV file.</summary>
-    public string Path { get; }
+    public string Path => Record.TargetAudioPath;
     /// <summary>Dual-codebook frames, int64 [T, 2].</summary>
     public Tensor Token { get; }
     /// <summary>Log-mel, float32 [T_mel, 80].</summary>
@@ -151,7 +153,7 @@ public sealed class TrainingDataBuilder(StepAudioConfig config, IClipFeatureSour
         var token = tensor(dual).DetachFromDisposeScope();
         var feat = mel.transpose(0, 1).contiguous().DetachFromDisposeScope();
         var embedding = tensor(TargetEmbedding(r)).DetachFromDisposeScope();
-        return new FlowClip(r.TargetAudioPath, token, feat, embedding);
+        return new FlowClip(r, token, feat, embedding);
     }
 
     /// <summary>The manifest's precomputed <c>speaker_embedding</c> of the target (checked against the encoder's width), else the encoder's.</summary>

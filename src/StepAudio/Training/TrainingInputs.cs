@@ -31,12 +31,7 @@ public sealed class TrainingInputs : IDisposable
     /// <summary>Validates the data, fills the caches, builds models and splits.</summary>
     public static TrainingInputs Prepare(StepAudioConfig config, bool llm, bool flow)
     {
-        var extraction = FeatureExtraction.Run(config);
-        if (extraction.Report.HasErrors)
-            throw new InputException(config.Data.TrainPath ?? "(config)", null, null,
-                "the data has errors:\n" + DataReportText.Render(extraction.Report),
-                "fix the listed records (stepaudio validate-data shows the same report)");
-        using var cache = new FeatureCache(extraction.CacheDirectory);
+        using var cache = new FeatureCache(ValidateData(config));
         var frontEnd = Tokenizers.AudioFrontEnd.Create(config, cache);
         using var features = new CachedClipFeatures(cache, frontEnd.Tokenizer, frontEnd.SpeakerEncoder);
         var models = TrainingModels.Build(config, llm, flow);
@@ -58,6 +53,20 @@ public sealed class TrainingInputs : IDisposable
             frontEnd.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Validates the config's manifests as training does and fills the feature cache (log-mels); returns the cache
+    /// folder. A report with errors is an <see cref="InputException"/> carrying the report.
+    /// </summary>
+    public static string ValidateData(StepAudioConfig config)
+    {
+        var extraction = FeatureExtraction.Run(config);
+        if (extraction.Report.HasErrors)
+            throw new InputException(config.Data.TrainPath ?? "(config)", null, null,
+                "the data has errors:\n" + DataReportText.Render(extraction.Report),
+                "fix the listed records (stepaudio validate-data shows the same report)");
+        return extraction.CacheDirectory;
     }
 
     /// <inheritdoc />

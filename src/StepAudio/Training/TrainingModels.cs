@@ -60,15 +60,7 @@ public sealed class TrainingModels : IDisposable
                     .Validate(config.SourcePath ?? "config");
                 Step1Lora.Inject(lm, lora);
                 llmTrainable.AddRange(lm.named_parameters().Where(p => p.parameter.requires_grad));
-                tokenizerPath = c.TokenizerPath ?? (c.ModelPath is { } mp ? Path.Combine(mp, "tokenizer.model")
-                    : throw config.Error("model.llm.tokenizer_path", "is not set and there is no model_path to take tokenizer.model from",
-                        "set model.llm.tokenizer_path (the tiny preset ships configs/tiny-tokenizer.model)"));
-                var tokenizer = Step1TextTokenizer.Load(tokenizerPath);
-                if (tokenizer.AudioTokenOffset != lm.Config.AudioTokenOffset)
-                    throw config.Error("model.llm.tokenizer_path",
-                        $"{tokenizerPath} puts <audio_0> at id {tokenizer.AudioTokenOffset?.ToString() ?? "(none)"}, the model expects {lm.Config.AudioTokenOffset}",
-                        "use the tokenizer that belongs to the model");
-                prompts = new Step1PromptBuilder(tokenizer, lm.Config.BosTokenId, 4, lm.Config.EosTokenId);
+                (prompts, tokenizerPath) = BuildPrompts(config, lm.Config);
             }
             if (flow)
             {
@@ -92,6 +84,38 @@ public sealed class TrainingModels : IDisposable
             fm?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The prompt builder over the config's text tokenizer (<c>model.llm.tokenizer_path</c>, else
+    /// <c>model_path/tokenizer.model</c>), checked to put <c>&lt;audio_0&gt;</c> where <paramref name="llm"/> expects it.
+    /// </summary>
+    public static (Step1PromptBuilder Prompts, string TokenizerPath) BuildPrompts(StepAudioConfig config, Step1Config llm)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(llm);
+        var c = config.Model.Llm;
+        var tokenizerPath = c.TokenizerPath ?? (c.ModelPath is { } mp ? Path.Combine(mp, "tokenizer.model")
+            : throw config.Error("model.llm.tokenizer_path", "is not set and there is no model_path to take tokenizer.model from",
+                "set model.llm.tokenizer_path (the tiny preset ships configs/tiny-tokenizer.model)"));
+        var tokenizer = Step1TextTokenizer.Load(tokenizerPath);
+        if (tokenizer.AudioTokenOffset != llm.AudioTokenOffset)
+            throw config.Error("model.llm.tokenizer_path",
+                $"{tokenizerPath} puts <audio_0> at id {tokenizer.AudioTokenOffset?.ToString() ?? "(none)"}, the model expects {llm.AudioTokenOffset}",
+                "use the tokenizer that belongs to the model");
+        return (new Step1PromptBuilder(tokenizer, llm.BosTokenId, 4, llm.EosTokenId), tokenizerPath);
+    }
+
+    /// <summary>
+    /// The LLM's shape and special ids without its weights: the preset's, or <c>model_path/config.json</c> (what
+    /// <see cref="Build"/> would load).
+    /// </summary>
+    public static Step1Config LlmConfig(StepAudioConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var c = config.Model.Llm;
+        if (c.ModelPath is { } path) return Step1Config.FromJsonFile(Path.Combine(path, "config.json"));
+        return Step1Config.Preset(c.Preset ?? throw config.Error("model.llm", "has neither model_path nor preset", "set one of them"));
     }
 
     /// <summary>The dtype <c>model.llm.base_dtype</c> names.</summary>

@@ -11,6 +11,9 @@ public class CliExitCodeTests
     [InlineData("check", "--config")]                       // option without its value
     [InlineData("check", "--config", "x.yaml", "--frobnicate")]
     [InlineData("make-manifest", "dir", "--val-ratio", "lots")]
+    [InlineData("export-data", "out")]                      // neither --run nor --config
+    [InlineData("export-data", "--run", "r", "--config", "c.yaml", "out")]
+    [InlineData("export-data", "--config", "c.yaml", "--mode", "all", "out")]
     public void WrongUsageIsTwo(params string[] args) => Assert.Equal(StepAudioCli.Usage, StepAudioCli.Run(args));
 
     [Fact]
