@@ -105,8 +105,9 @@ static class Cases
         yield return Case("tts.edit.unknown-type", "edit type 'louder' is not one of", () => tts.Edit("in.wav", "hi", "louder", null));
         yield return Case("tts.edit.emotion-without-info", "emotion edits need editInfo", () => tts.Edit("in.wav", "hi", "emotion", null));
         yield return Case("trainer.null-config", "Trainer: config is null", () => new Trainer(null!));
-        var cuda = ConfigWith(m, c => c.Device = "cuda");
-        yield return Case("trainer.run.cuda-device", "training runs on the CPU", () => new Trainer(cuda).Run());
+        // No machine has GPU 99: without CUDA "CUDA is not available", with it "this machine has N CUDA devices".
+        var cuda = ConfigWith(m, c => c.Device = "cuda:99");
+        yield return Case("trainer.run.cuda-device", "is 'cuda:99', but", () => new Trainer(cuda).Run());
         var noEpochs = ConfigWith(m, c => { c.Stage.Stage1Epochs = 0; c.Stage.Stage2Epochs = 0; c.Stage.Stage3Epochs = 0; });
         yield return Case("trainer.run.no-epochs", "no epochs to train", () => new Trainer(noEpochs).Run());
     }
