@@ -4,7 +4,7 @@
 # Usage: scripts/bench-flow.sh [sizes...]   (tiny, small, real; default: tiny small). Env: STEPS_<size>, ROUNDS, THREADS.
 # Each round runs C# then PyTorch, each in a fresh process; a side's figure is its median step time over all rounds
 # (the machine may be shared) and its largest peak RSS (VmHWM). `real` is the released flow at batch 4 x 10 s
-# (~5 GB per side): run it alone, e.g. STEPS_real=2 ROUNDS=1 flock /tmp/stepaudio-bigmem.lock scripts/bench-flow.sh real
+# (peak RSS ~6 GB C#, ~8 GB PyTorch; ~20 min on 2 cores): run it alone, e.g. STEPS_real=2 ROUNDS=1 flock /tmp/stepaudio-bigmem.lock scripts/bench-flow.sh real
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
