@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Flow CFM training step (frozen encoder, trainable DiT + speaker projection, AdamW): C#/TorchSharp vs the same maths
 # in PyTorch (Debian's /usr/bin/python3, torch 1.13, attention written out), same weights, batch and draws, 2 threads.
-# Usage: scripts/bench-flow.sh [sizes...]   (default: tiny small). Env: STEPS_tiny, STEPS_small, ROUNDS, THREADS.
-# Each round runs C# then PyTorch; a side's figure is its median step time over all rounds (the machine may be shared).
+# Usage: scripts/bench-flow.sh [sizes...]   (tiny, small, real; default: tiny small). Env: STEPS_<size>, ROUNDS, THREADS.
+# Each round runs C# then PyTorch, each in a fresh process; a side's figure is its median step time over all rounds
+# (the machine may be shared) and its largest peak RSS (VmHWM). `real` is the released flow at batch 4 x 10 s
+# (peak RSS ~6 GB C#, ~8 GB PyTorch; ~20 min on 2 cores): run it alone, e.g. STEPS_real=2 ROUNDS=1 flock /tmp/stepaudio-bigmem.lock scripts/bench-flow.sh real
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
@@ -14,7 +16,7 @@ CLI=src/StepAudio.Cli/bin/Release/net10.0/linux-x64/StepAudio.Cli.dll
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 $PY scripts/bench_machine.py "$THREADS"
 for size in "${sizes[@]}"; do
-  var="STEPS_$size"; steps=${!var:-$([ "$size" = tiny ] && echo 30 || echo 4)}
+  var="STEPS_$size"; steps=${!var:-$(case $size in tiny) echo 30;; real) echo 2;; *) echo 4;; esac)}
   dir="$work/$size"
   dotnet "$CLI" bench-flow --size "$size" --dir "$dir" --prepare-only
   : >"$work/$size.jsonl"
@@ -29,7 +31,9 @@ cs = [r for r in rows if r["side"] == "csharp"]; py = [r for r in rows if r["sid
 c = statistics.median(r["ms_per_step"] for r in cs); p = statistics.median(r["ms_per_step"] for r in py)
 dl = max(abs(a["loss0"] - b["loss0"]) for a in cs for b in py)
 size = cs[0]["size"]
+gb = lambda side: max(r["peak_rss_bytes"] for r in side) / 1e9
 print(f"{size}: csharp {c:.1f} ms/step, pytorch {p:.1f} ms/step, ratio {c / p:.2f}x (goal <= 0.6x); "
+      f"peak RSS csharp {gb(cs):.2f} GB, pytorch {gb(py):.2f} GB (ratio {gb(cs) / gb(py):.2f}x); "
       f"step-0 loss csharp {cs[0]['loss0']:.6f} pytorch {py[0]['loss0']:.6f} |diff| {dl:.2e} "
       f"({'OK' if dl <= 1e-4 else 'MISMATCH'}); trainable {cs[0]['trainable']:,}; threads {cs[0]['threads']}; "
       f"rounds {len(cs)}x{cs[0]['steps']} steps; pytorch {py[0]['torch']} with BLAS {py[0]['blas']}")

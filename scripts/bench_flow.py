@@ -3,7 +3,7 @@
 (attention written out, no SDPA), on the weights, batch and draws the C# side wrote into --dir.
 
 Module and field names follow upstream (stepvocoder/cosyvoice2 of stepfun-ai/Step-Audio-EditX), so the
-safetensors keys load with strict=True. Prints one JSON line like the C# command.
+safetensors keys load with strict=True. Prints one JSON line like the C# command, with the peak RSS (VmHWM).
 """
 import argparse
 import json
@@ -14,6 +14,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from bench_machine import proc_status
 from safetensors_torch import read_safetensors
 
 
@@ -365,6 +366,7 @@ def main():
     print(json.dumps({"side": "pytorch", "size": cfg["size"], "loss0": loss0, "ms_per_step": times[len(times) // 2],
                       "mean_ms_per_step": sum(times) / len(times), "steps": a.steps,
                       "threads": a.threads, "trainable": sum(p.numel() for p in trainable),
+                      "peak_rss_bytes": proc_status("VmHWM"),
                       "torch": torch.__version__, "blas": blas_library()}))
 
 

@@ -1,8 +1,18 @@
-"""Prints what the PyTorch side of a benchmark runs on: CPU, torch, its CPU capability, the BLAS it calls, threads."""
+"""Prints what the PyTorch side of a benchmark runs on: CPU, torch, its CPU capability, the BLAS it calls, threads.
+Also the /proc/self/status reader the PyTorch sides share (peak RSS: VmHWM)."""
 import os
 import sys
 
 import torch
+
+
+def proc_status(field):
+    """A kB field of /proc/self/status (VmRSS, VmHWM) in bytes."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    raise KeyError(field)
 
 
 def main():

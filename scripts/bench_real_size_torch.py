@@ -11,15 +11,8 @@ import json, math, os, struct, sys, time
 import torch
 
 from bench_llm_torch import build_loss
+from bench_machine import proc_status
 from safetensors_torch import DTYPES
-
-
-def proc_status(field):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-    raise KeyError(field)
 
 
 def load_folder(folder):

@@ -14,8 +14,9 @@ namespace StepAudio.Bench;
 /// <c>scripts/bench-flow.sh</c>, which runs the same maths in PyTorch on the same files. <see cref="Prepare"/> writes
 /// <c>weights.safetensors</c> (upstream keys), <c>inputs.safetensors</c> (batch and every random draw) and
 /// <c>config.json</c> into a folder; <see cref="Run"/> loads them and times the steps.
-/// Sizes: <c>tiny</c> (the fixtures' flow, batch 2, 18 mel frames) and <c>small</c> (the real encoder, DiT depth 8,
-/// hidden 512, 8 heads, batch 4, 400 mel frames).
+/// Sizes: <c>tiny</c> (the fixtures' flow, batch 2, 18 mel frames), <c>small</c> (the real encoder, DiT depth 8,
+/// hidden 512, 8 heads, batch 4, 400 mel frames) and <c>real</c> (the released flow, DiT depth 16; batch 4 of up to
+/// 10 s: 500 mel frames at 50 Hz = 250 dual-token frames, unequal lengths so padding is masked).
 /// </summary>
 public static class FlowTrainingBench
 {
@@ -27,7 +28,8 @@ public static class FlowTrainingBench
     {
         "tiny" => FlowConfig.Tiny,
         "small" => FlowConfig.StepAudioEditX with { Estimator = new DitConfig { Depth = 8, HiddenSize = 512, NumHeads = 8, HeadDim = 64 } },
-        _ => throw new ArgumentException($"unknown bench size '{size}' (tiny, small)", nameof(size)),
+        "real" => FlowConfig.StepAudioEditX,
+        _ => throw UnknownSize(size),
     };
 
     /// <summary>Dual-token lengths of the batch (mel frames are twice these); the first is the padded length.</summary>
@@ -35,8 +37,15 @@ public static class FlowTrainingBench
     {
         "tiny" => new long[] { 9, 6 },
         "small" => new long[] { 200, 170, 185, 150 },
-        _ => throw new ArgumentException($"unknown bench size '{size}' (tiny, small)", nameof(size)),
+        "real" => new long[] { 250, 230, 240, 200 },
+        _ => throw UnknownSize(size),
     };
+
+    /// <summary>The sizes <see cref="SizeConfig"/> and <see cref="TokenLengths"/> know.</summary>
+    public static IReadOnlyList<string> Sizes { get; } = ["tiny", "small", "real"];
+
+    static ArgumentException UnknownSize(string size) =>
+        new($"unknown bench size '{size}' ({string.Join(", ", Sizes)})", nameof(size));
 
     /// <summary>Writes seeded random weights, a padded batch and the CFM draws for <paramref name="size"/>.</summary>
     public static void Prepare(string dir, string size, int seed = 0)
@@ -67,7 +76,10 @@ public static class FlowTrainingBench
         File.WriteAllText(Path.Combine(dir, "config.json"), ToJson(config, size));
     }
 
-    /// <summary>Loads a prepared folder and times <paramref name="steps"/> training steps after <paramref name="warmup"/> (median and mean ms per step).</summary>
+    /// <summary>
+    /// Loads a prepared folder and times <paramref name="steps"/> training steps after <paramref name="warmup"/>
+    /// (median and mean ms per step); also reports the process's peak RSS (VmHWM), so run it in a fresh process.
+    /// </summary>
     public static FlowBenchResult Run(string dir, int steps, int warmup, int threads)
     {
         int before = torch.get_num_threads();
@@ -111,7 +123,7 @@ public static class FlowTrainingBench
         times.Sort();
         double median = times.Count == 0 ? double.NaN : times[times.Count / 2];
         return new FlowBenchResult(size, loss0, median, times.Count == 0 ? double.NaN : times.Average(), steps, threads,
-            trainable.Sum(p => p.numel()));
+            trainable.Sum(p => p.numel()), ProcStatus.Bytes("VmHWM"));
     }
 
     /// <summary>The configuration in the fixtures' snake_case layout (read back by <see cref="FlowConfig.FromJson"/> and by Python).</summary>
@@ -124,6 +136,9 @@ public static class FlowTrainingBench
     }
 }
 
-/// <summary>One side's figures from <see cref="FlowTrainingBench.Run"/>: median (<paramref name="MsPerStep"/>) and mean step times.</summary>
+/// <summary>
+/// One side's figures from <see cref="FlowTrainingBench.Run"/>: median (<paramref name="MsPerStep"/>) and mean step
+/// times, and the process's peak RSS so far (<paramref name="PeakRssBytes"/>, VmHWM).
+/// </summary>
 public sealed record FlowBenchResult(string Size, double Step0Loss, double MsPerStep, double MeanMsPerStep, int Steps, int Threads,
-    long TrainableParameters);
+    long TrainableParameters, long PeakRssBytes);

@@ -6,14 +6,14 @@ using StepAudio.Flow;
 namespace StepAudio.Cli.Commands;
 
 /// <summary>
-/// <c>stepaudio bench-flow --size tiny|small --dir D</c>: prepares D (weights, batch, draws) unless <c>--reuse</c>,
+/// <c>stepaudio bench-flow --size tiny|small|real --dir D</c>: prepares D (weights, batch, draws) unless <c>--reuse</c>,
 /// then times flow CFM training steps and prints one JSON line (used by scripts/bench-flow.sh).
 /// </summary>
 public static class BenchFlowCommand
 {
     public static Command Create()
     {
-        var size = new Option<string>("--size") { Description = "tiny or small", DefaultValueFactory = _ => "tiny" };
+        var size = new Option<string>("--size") { Description = string.Join(", ", FlowTrainingBench.Sizes), DefaultValueFactory = _ => "tiny" };
         var dir = new Option<DirectoryInfo>("--dir") { Description = "folder for weights.safetensors, inputs.safetensors, config.json", Required = true };
         var steps = new Option<int>("--steps") { Description = "timed steps", DefaultValueFactory = _ => 10 };
         var warmup = new Option<int>("--warmup") { Description = "untimed steps first (step 0 gives the reported loss)", DefaultValueFactory = _ => 2 };
@@ -27,14 +27,17 @@ public static class BenchFlowCommand
         {
             BenchMachine.Print();
             var folder = parse.GetValue(dir)!.FullName;
-            if (!parse.GetValue(reuse)) FlowTrainingBench.Prepare(folder, parse.GetValue(size)!, parse.GetValue(seed));
+            var sizeName = parse.GetValue(size)!;
+            if (!FlowTrainingBench.Sizes.Contains(sizeName))
+                throw new InputException("--size", null, null, $"unknown size '{sizeName}'", "use one of: " + string.Join(", ", FlowTrainingBench.Sizes));
+            if (!parse.GetValue(reuse)) FlowTrainingBench.Prepare(folder, sizeName, parse.GetValue(seed));
             if (parse.GetValue(prepareOnly)) return 0;
             if (parse.GetValue(steps) < 1) throw new InputException("--steps", null, null, "must be at least 1", "pass --steps N");
             var r = FlowTrainingBench.Run(folder, parse.GetValue(steps), parse.GetValue(warmup), parse.GetValue(threads));
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 side = "csharp", size = r.Size, loss0 = r.Step0Loss, ms_per_step = r.MsPerStep, mean_ms_per_step = r.MeanMsPerStep, steps = r.Steps,
-                threads = r.Threads, trainable = r.TrainableParameters,
+                threads = r.Threads, trainable = r.TrainableParameters, peak_rss_bytes = r.PeakRssBytes,
             }));
             return 0;
         }));

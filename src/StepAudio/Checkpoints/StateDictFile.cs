@@ -6,7 +6,7 @@ namespace StepAudio.Checkpoints;
 
 /// <summary>
 /// Reads a whole state dict from safetensors or from a PyTorch zip checkpoint (<c>torch.save(state_dict)</c>, the
-/// format of the real <c>hift.pt</c> and <c>flow.pt</c>), as CPU tensors under their stored keys.
+/// format of the real <c>hift.pt</c> and <c>flow.pt</c>), as CPU tensors under their stored keys; writes one.
 /// </summary>
 public static class StateDictFile
 {
@@ -56,6 +56,24 @@ public static class StateDictFile
             result[key] = t;
         }
         return result;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="state"/> as a plain <c>torch.save(state_dict)</c> zip archive: no <c>model_state_dict</c>
+    /// wrapper, each tensor with a storage of its own (the released
+    /// <c>flow.pt</c>/<c>hift.pt</c> layout; Python's <c>torch.load</c> reads it), through a temporary file and a rename.
+    /// Tensors are copied to the CPU, so the caller keeps ownership of its own.
+    /// </summary>
+    public static void Save(string path, IEnumerable<KeyValuePair<string, Tensor>> state)
+    {
+        using var scope = NewDisposeScope();
+        var table = new Hashtable();
+        foreach (var (name, t) in state) table[name] = t.detach().cpu().clone();
+        AtomicFile.Write(path, tmp =>
+        {
+            using var stream = File.Create(tmp);
+            PyTorchPickler.PickleStateDict(stream, table);
+        });
     }
 
     static bool IsZip(string path)

@@ -48,6 +48,26 @@ public static class Step1RandomCheckpoint
     }
 
     /// <summary>
+    /// Whether <paramref name="folder"/> already holds what <see cref="Write"/> writes for <paramref name="config"/>:
+    /// the same config.json, an index, and every tensor of the model at its shape in an existing shard (headers only
+    /// are read). Lets a re-run skip the 7 GB of shards.
+    /// </summary>
+    public static bool IsWritten(string folder, Step1Config config)
+    {
+        var configPath = Path.Combine(folder, "config.json");
+        if (!File.Exists(configPath) || !File.Exists(Path.Combine(folder, HfCheckpointFiles.IndexName))) return false;
+        try
+        {
+            if (Step1Config.FromJsonFile(configPath) != config) return false;
+            using var files = HfCheckpointFiles.Open(folder);
+            using var meta = new Step1ForCausalLM(config, torch.device(DeviceType.META));
+            return meta.named_parameters().All(p =>
+                files.KeyToFile.TryGetValue(p.name, out var f) && f.Entries[p.name].Shape.SequenceEqual(p.parameter.shape));
+        }
+        catch (InputException) { return false; }
+    }
+
+    /// <summary>
     /// Writes <c>tokenizer.model</c> for <paramref name="config"/> into <paramref name="folder"/>: the text pieces of
     /// <paramref name="sourceTokenizer"/> (e.g. configs/tiny-tokenizer.model) with the vocabulary re-laid to the
     /// config's size and audio offset (<see cref="SentencePieceVocabulary"/>), so prompts tokenize and the audio ids

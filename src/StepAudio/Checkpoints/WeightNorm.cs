@@ -60,4 +60,29 @@ public static class WeightNorm
         var norm = linalg.vector_norm(v.reshape(v.shape[0], -1), 2, [1], keepdim: true).reshape(shape);
         return (v * (g / norm)).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// The inverse of <see cref="Merge"/> for the layers <paramref name="isWeightNormed"/> names by their weight's key:
+    /// each such <c>X.weight</c> becomes <c>X.parametrizations.weight.original0</c> (g = ‖weight‖ over all dims but 0)
+    /// and <c>original1</c> (v = the weight), the layout torch's parametrized weight_norm saves. Other tensors are
+    /// passed through as the same objects; the new ones belong to the caller's dispose scope.
+    /// </summary>
+    public static Dictionary<string, Tensor> Split(IEnumerable<KeyValuePair<string, Tensor>> stateDict, Func<string, bool> isWeightNormed)
+    {
+        var result = new Dictionary<string, Tensor>();
+        foreach (var (key, w) in stateDict)
+        {
+            if (!isWeightNormed(key) || !key.EndsWith(".weight", StringComparison.Ordinal))
+            {
+                result.Add(key, w);
+                continue;
+            }
+            var prefix = key[..^".weight".Length];
+            var shape = Enumerable.Repeat(1L, (int)w.dim()).ToArray();
+            shape[0] = w.shape[0];
+            result.Add(prefix + ParamG, linalg.vector_norm(w.detach().reshape(w.shape[0], -1), 2, [1], keepdim: true).reshape(shape));
+            result.Add(prefix + ParamV, w.detach());
+        }
+        return result;
+    }
 }

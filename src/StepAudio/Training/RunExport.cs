@@ -1,11 +1,9 @@
-using System.Collections;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using StepAudio.Checkpoints;
 using StepAudio.Config;
 using StepAudio.Llm;
-using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace StepAudio.Training;
@@ -348,7 +346,7 @@ public static class RunExport
         };
         if (parts.Flow != null)
         {
-            SavePlainStateDict(parts.Flow, Path.Combine(dir, FlowFile));
+            StateDictFile.Save(Path.Combine(dir, FlowFile), parts.Flow);
             use.Add($"{FlowFile}: the fine-tuned flow (CausalMaskedDiffWithXvec) as a plain state dict; PEFT ignores it.");
             use.Add($"  Replace {OfficialFlowFolder}/flow.pt of the released model with it, or flow.load_state_dict(torch.load(\"flow.pt\")).");
         }
@@ -386,7 +384,7 @@ public static class RunExport
         {
             var flowDir = official ? Path.Combine(dir, OfficialFlowFolder) : dir;
             Directory.CreateDirectory(flowDir);
-            SavePlainStateDict(parts.Flow, Path.Combine(flowDir, FlowFile));
+            StateDictFile.Save(Path.Combine(flowDir, FlowFile), parts.Flow);
             var rel = official ? $"{OfficialFlowFolder}/{FlowFile}" : FlowFile;
             use.Add($"{rel}: the fine-tuned flow as a plain torch.save(state_dict) (the released flow.pt's layout and keys).");
             if (official)
@@ -481,16 +479,6 @@ public static class RunExport
             copied.Add(name);
         }
         return copied;
-    }
-
-    /// <summary><c>torch.save(state_dict)</c>: a plain dict of tensors (no <c>model_state_dict</c> wrapper), each with storage of its own.</summary>
-    static void SavePlainStateDict(IReadOnlyDictionary<string, Tensor> state, string path)
-    {
-        using var scope = NewDisposeScope();
-        var table = new Hashtable();
-        foreach (var (name, t) in state) table[name] = t.detach().cpu().clone();
-        using var stream = File.Create(path);
-        PyTorchPickler.PickleStateDict(stream, table);
     }
 
     static string Readme(ExportFormat format, string runDir, CheckpointChoice checkpoint, Parts parts, JsonObject runJson,

@@ -360,6 +360,21 @@ public sealed class HiftGenerator : nn.Module<Tensor, Tensor>, IVocoder
     public CheckpointLoadReport LoadStateDict(IReadOnlyDictionary<string, Tensor> stateDict, string source, bool strict = true) =>
         StateDictLoader.Load(this, stateDict, source, LoadOptions(strict));
 
+    /// <summary>
+    /// This generator's weights under hift.pt's keys: the weights of the layers upstream wraps in <c>weight_norm</c>
+    /// split into <c>parametrizations.weight.original0/1</c> (g, v), the layout the released file and torch's
+    /// parametrized weight_norm use; <see cref="Load"/> reads it back.
+    /// </summary>
+    public Dictionary<string, Tensor> UpstreamStateDict() => WeightNorm.Split(state_dict(), IsWeightNormed);
+
+    /// <summary>
+    /// Whether upstream's generator.py wraps the layer owning <paramref name="key"/> in <c>weight_norm</c>: conv_pre,
+    /// ups, every resblock conv, conv_post and the F0 predictor's condnet; not source_downs nor the linear layers.
+    /// </summary>
+    static bool IsWeightNormed(string key) =>
+        new[] { "conv_pre.", "ups.", "resblocks.", "source_resblocks.", "conv_post.", "f0_predictor.condnet." }
+            .Any(p => key.StartsWith(p, StringComparison.Ordinal));
+
     /// <summary>hift.pt's layout: keys maybe under <c>generator.</c> (upstream strips it), weight norm stored as (g, v).</summary>
     static LoadOptions LoadOptions(bool strict) => new() { Strict = strict, StripPrefix = "generator.", FoldWeightNorm = true };
 

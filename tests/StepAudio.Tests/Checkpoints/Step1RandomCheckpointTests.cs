@@ -49,6 +49,19 @@ public class Step1RandomCheckpointTests
     }
 
     [Fact]
+    public void IsWritten_OnlyForTheSameConfigWithEveryShard()
+    {
+        var folder = TestPaths.NewTempDir("stepaudio-random-ckpt");
+        var config = TinyStep1.Config;
+        Assert.False(Step1RandomCheckpoint.IsWritten(folder, config));
+        var shards = Step1RandomCheckpoint.Write(folder, config, seed: 9, shardBytes: 16_000);
+        Assert.True(Step1RandomCheckpoint.IsWritten(folder, config));
+        Assert.False(Step1RandomCheckpoint.IsWritten(folder, config with { NumHiddenLayers = config.NumHiddenLayers + 1 }));
+        File.Delete(Path.Combine(folder, shards[^1]));
+        Assert.False(Step1RandomCheckpoint.IsWritten(folder, config));
+    }
+
+    [Fact]
     public void InitialValue_DependsOnKeyAndSeed_NotOnOrder()
     {
         using var a = Step1RandomCheckpoint.InitialValue("model.layers.0.mlp.up_proj.weight", [8, 4], 1, ScalarType.Float32);
