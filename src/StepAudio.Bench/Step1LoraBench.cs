@@ -2,6 +2,7 @@ using System.Diagnostics;
 using StepAudio.Checkpoints;
 using StepAudio.Llm;
 using StepAudio.Platform;
+using StepAudio.Training.Planning;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -86,6 +87,9 @@ public sealed record Step1BenchCase(string Name, Step1Config Config, int Batch, 
 
     /// <summary>Per-layer activation checkpointing (<see cref="Step1Model.GradientCheckpointing"/>).</summary>
     public bool GradientCheckpointing { get; init; }
+
+    /// <summary>The analytic FLOPs of one step (<see cref="StepFlops.Step1Lora"/>).</summary>
+    public StepFlopCount Flops => StepFlops.Step1Lora(Config, Lora, Batch, SeqLen, checkpointing: GradientCheckpointing);
 
     /// <summary>
     /// A case by name: <c>tiny</c>, <c>small</c>, or either with <c>-bf16</c> (bf16 base, float32 LoRA) and/or
