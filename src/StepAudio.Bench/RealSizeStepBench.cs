@@ -39,10 +39,12 @@ public static class RealSizeStepBench
         model.train();
         using var optimizer = new ContiguousAdamW(Step1Lora.TrainableParameters(model), lr: 1e-4, weight_decay: 0.01);
         var seconds = new List<double>();
+        var cpuSeconds = new List<double>();
         double loss0 = double.NaN;
         for (int step = 0; step < steps; step++)
         {
             var sw = Stopwatch.StartNew();
+            double cpu = MatmulPeak.CpuSeconds();
             using var scope = NewDisposeScope();
             optimizer.zero_grad();
             using (CpuConvolutionGuard.OneDnnProductsFor(model.LmHeadWeight))
@@ -53,16 +55,17 @@ public static class RealSizeStepBench
             }
             optimizer.step();
             seconds.Add(sw.Elapsed.TotalSeconds);
+            cpuSeconds.Add(MatmulPeak.CpuSeconds() - cpu);
         }
         long bytes = Directory.GetFiles(folder, "*.safetensors").Sum(f => new FileInfo(f).Length);
         var flops = StepFlops.Step1Lora(model.Config, new LoraConfig(), 1, tokens, checkpointing: checkpointing);
-        return new RealSizeStepResult(bytes, load.Elapsed.TotalSeconds, afterLoad, ProcStatus.Bytes("VmHWM"), loss0, seconds, flops);
+        return new RealSizeStepResult(bytes, load.Elapsed.TotalSeconds, afterLoad, ProcStatus.Bytes("VmHWM"), loss0, seconds, cpuSeconds, flops);
     }
 }
 
-/// <summary>Checkpoint size, load time, RSS after the load, peak RSS, step-0 loss, each step's seconds and the step's FLOPs.</summary>
+/// <summary>Checkpoint size, load time, RSS after the load, peak RSS, step-0 loss, each step's wall and CPU seconds, and the step's FLOPs.</summary>
 public sealed record RealSizeStepResult(long CheckpointBytes, double LoadSeconds, long RssAfterLoadBytes, long PeakRssBytes,
-    double Step0Loss, IReadOnlyList<double> StepSeconds, StepFlopCount Flops);
+    double Step0Loss, IReadOnlyList<double> StepSeconds, IReadOnlyList<double> StepCpuSeconds, StepFlopCount Flops);
 
 /// <summary>Fields of <c>/proc/self/status</c>.</summary>
 public static class ProcStatus

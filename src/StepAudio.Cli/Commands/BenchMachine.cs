@@ -16,11 +16,18 @@ static class BenchMachine
     public static (T Result, PeakGflops Peak) Bracketed<T>(int threads, Func<T> run)
     {
         var before = MatmulPeak.Both(threads);
+        var process = System.Diagnostics.Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
+        var wall = System.Diagnostics.Stopwatch.StartNew();
         var result = run();
+        process.Refresh();
+        double busy = (process.TotalProcessorTime - cpu).TotalSeconds / wall.Elapsed.TotalSeconds;
         var after = MatmulPeak.Both(threads);
-        var p = new PeakGflops(Math.Max(before.Float32, after.Float32), Math.Max(before.BFloat16, after.BFloat16));
+        var p = new PeakGflops(PeakSample.Max(before.Float32, after.Float32), PeakSample.Max(before.BFloat16, after.BFloat16));
         Console.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"# measured peak ({threads} threads, 2048² products) before/after: float32 {before.Float32:F0}/{after.Float32:F0} GFLOP/s, bf16 {before.BFloat16:F0}/{after.BFloat16:F0} GFLOP/s"));
+            $"# measured peak ({threads} threads) before/after: float32 {before.Float32.Gflops:F0}/{after.Float32.Gflops:F0} GFLOP/s ({before.Float32.GflopsPerCpuSecond:F0}/{after.Float32.GflopsPerCpuSecond:F0} per CPU-second), " +
+            $"bf16 {before.BFloat16.Gflops:F0}/{after.BFloat16.Gflops:F0} GFLOP/s ({before.BFloat16.GflopsPerCpuSecond:F0}/{after.BFloat16.GflopsPerCpuSecond:F0} per CPU-second); " +
+            $"the run had {busy:F2} CPUs busy on average (of {threads} threads: less means other load on the machine)"));
         return (result, p);
     }
 

@@ -29,15 +29,14 @@ public static class BenchRealSizeCommand
             var baseDtype = parse.GetValue(dtype) == "fp32" ? ScalarType.Float32 : ScalarType.BFloat16;
             var (r, peak) = BenchMachine.Bracketed(parse.GetValue(threads), () => RealSizeStepBench.Run(parse.GetValue(model)!.FullName,
                 parse.GetValue(tokens), parse.GetValue(prompt), parse.GetValue(steps), parse.GetValue(threads), parse.GetValue(checkpointing), baseDtype));
-            var t = Throughput.Of(r.Flops, r.StepSeconds[^1], peak.For(baseDtype));
+            var t = Throughput.Of(r.Flops, r.StepSeconds[^1], r.StepCpuSeconds[^1], peak.For(baseDtype));
             Console.Error.WriteLine("# " + t.Describe("real size, last step", parse.GetValue(dtype)!));
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 side = "csharp", checkpoint_bytes = r.CheckpointBytes, load_seconds = r.LoadSeconds,
                 rss_after_load_bytes = r.RssAfterLoadBytes, peak_rss_bytes = r.PeakRssBytes, step0_loss = r.Step0Loss,
                 step_seconds = r.StepSeconds, gradient_checkpointing = parse.GetValue(checkpointing), base_dtype = parse.GetValue(dtype),
-                model_flops = t.ModelFlops, hardware_flops = t.HardwareFlops, gflops = t.Gflops, peak_gflops = t.PeakGflops,
-                share_of_peak = t.ShareOfPeak,
+                step_cpu_seconds = r.StepCpuSeconds, flops = t.Json,
             }));
             return StepAudioCli.Success;
         }));

@@ -22,7 +22,7 @@ public static class SystemCommand
             int threads = TorchSharp.torch.get_num_threads();
             var peak = StepAudio.Bench.MatmulPeak.Both(threads);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{"GEMM peak:",-14}float32 {peak.Float32:0} GFLOP/s, bf16 {peak.BFloat16:0} GFLOP/s ({threads} threads, 2048², best of 4; the benches' shares are of these)"));
+                $"{"GEMM peak:",-14}float32 {peak.Float32.Gflops:0} GFLOP/s (2048²), bf16 {peak.BFloat16.Gflops:0} GFLOP/s (4096²), {threads} threads, best of 4: the peaks the benches' shares are of"));
             return right ? 0 : 1;
         }));
         return command;
