@@ -48,7 +48,7 @@ public sealed record StepFlopCount(FlopPart Matmul, FlopPart Attention, FlopPart
 /// </summary>
 public static class StepFlops
 {
-    /// <summary>The Step1 linear layers (q/k/v/o, gate/up/down per layer, lm_head), from <see cref="ModelSizes.FromConfig"/>.</summary>
+    /// <summary>The Step1 linear layers (q/k/v/o, gate/up/down per layer, lm_head) that <see cref="Step1Lora"/> prices, from <see cref="ModelSizes.FromConfig"/>.</summary>
     public static IReadOnlyList<Gemm> Step1Gemms(Step1Config c) =>
         ModelSizes.FromConfig(c, "flops").Linears.Select(l => new Gemm(l.Module, l.In * l.Out, l.Count)).ToList();
 
@@ -63,29 +63,26 @@ public static class StepFlops
         bool checkpointing = false)
     {
         double n = (double)batch * seqLen;
-        var gemms = Step1Gemms(c);
-        var head = gemms.Single(g => g.Name == "lm_head");
-        double layers = gemms.Where(g => g != head).Sum(g => g.Forward(n));
+        var linears = ModelSizes.FromConfig(c, "flops").Linears;
+        var head = linears.Single(l => l.Module == "lm_head");
+        double Forward(LinearShape l) => 2 * n * l.In * l.Out * l.Count;
+        double layers = linears.Where(l => l != head).Sum(Forward);
         // Layer 0's q/k/v read the embedding, which never needs a gradient.
-        double firstQkv = gemms.Where(g => g.Name is "q_proj" or "k_proj" or "v_proj").Sum(g => 2 * n * g.Weights);
-        double matmulForward = layers + head.Forward(n);
+        static bool Qkv(LinearShape l) => l.Module is "q_proj" or "k_proj" or "v_proj";
+        double firstQkv = linears.Where(Qkv).Sum(l => 2 * n * l.In * l.Out);
+        double matmulForward = layers + Forward(head);
         double matmulBackward = frozenBase ? matmulForward - firstQkv : 2 * matmulForward - firstQkv;
 
         double attentionForward = AttentionForward(c.NumHiddenLayers, batch, c.NumAttentionHeads, c.HeadDim, seqLen, seqLen);
-        var adapted = frozenBase && lora is not null
-            ? gemms.Where(g => lora.TargetModules.Contains(g.Name)).ToList() : new List<Gemm>();
-        var shapes = ModelSizes.FromConfig(c, "flops").Linears.ToDictionary(l => l.Module);
-        double loraForward = 0, loraBackward = 0;
-        foreach (var g in adapted)
+        double loraForward = 0, loraBackward = 0, headLora = 0;
+        foreach (var l in frozenBase && lora is not null ? linears.Where(l => lora.TargetModules.Contains(l.Module)) : [])
         {
-            var s = shapes[g.Name];
-            double down = 2 * n * s.In * lora!.R, up = 2 * n * lora.R * s.Out;   // per layer
-            loraForward += g.Count * (down + up);
+            double down = 2 * n * l.In * lora!.R, up = 2 * n * lora.R * l.Out;   // per layer
+            loraForward += l.Count * (down + up);
             // dB and dA (weights), d(A's output) always; dx except where the input needs no gradient (layer 0 q/k/v).
-            int inputGrads = g.Name is "q_proj" or "k_proj" or "v_proj" ? g.Count - 1 : g.Count;
-            loraBackward += g.Count * (2 * up + down) + inputGrads * down;
+            loraBackward += l.Count * (2 * up + down) + (Qkv(l) ? l.Count - 1 : l.Count) * down;
+            if (l == head) headLora = down + up;
         }
-        double headLora = adapted.Any(g => g.Name == "lm_head") ? 2 * n * lora!.R * (shapes["lm_head"].In + shapes["lm_head"].Out) : 0;
         double recompute = checkpointing ? layers + attentionForward + loraForward - headLora : 0;
         return new StepFlopCount(new FlopPart(matmulForward, matmulBackward),
             new FlopPart(attentionForward, 2 * attentionForward), new FlopPart(loraForward, loraBackward), recompute);
