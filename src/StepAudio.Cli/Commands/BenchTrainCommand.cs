@@ -87,9 +87,9 @@ public static class BenchTrainCommand
             if (peak is not null && r.FlopsPerEpoch.FirstOrDefault(f => f.Stage == s.Stage) is { } f)
             {
                 // Every epoch has the same batches (bucketed by length), so the epochs' FLOPs are epochs × one epoch's.
-                lines.Add(string.Format(ci, "  FLOPs: {0:F3} GFLOP/step (hardware, mean), {1:F1} GFLOP/s in the steps = {2:F1} % of the measured peak (LLM {3}, flow fp32)",
-                    f.Total / s.StepsPerEpoch / 1e9, s.Epochs * f.Total / s.StepSeconds / 1e9,
-                    100 * s.Epochs * f.IdealSeconds(peak) / s.StepSeconds, BenchMachine.DtypeName(f.LlmDtype)));
+                var parts = string.Join(", ", new[] { f.LlmFlops > 0 ? "LLM " + BenchMachine.DtypeName(f.LlmDtype) : null, f.FlowFlops > 0 ? "flow fp32" : null }.OfType<string>());
+                lines.Add(string.Format(ci, "  FLOPs: {0:F3} GFLOP/step (hardware, mean), {1:F1} GFLOP/s in the steps = {2:F1} % of the measured peak ({3})",
+                    f.Total / s.StepsPerEpoch / 1e9, s.Epochs * f.Total / s.StepSeconds / 1e9, 100 * s.Epochs * f.IdealSeconds(peak) / s.StepSeconds, parts));
             }
             lines.Add(string.Format(ci, "  from epoch 2 on: {0:F2} s wall, {1:F2} s in {2} steps -> outside the steps {3:F2} s = {4:F1} % (goal < 5 %)",
                 s.WindowSeconds, s.WindowStepSeconds, s.WindowSteps, s.OverheadSeconds, 100 * s.OverheadShare));
