@@ -28,6 +28,9 @@ d = abs(a["step0_loss"] - b["step0_loss"])
 print(f'{a["case"]}: C# {a["ms_per_step"]:.1f} ms/step, PyTorch {b["ms_per_step"]:.1f} ms/step, '
       f'ratio C#/PyTorch {a["ms_per_step"] / b["ms_per_step"]:.2f} (goal <= 0.6); '
       f'step-0 loss {a["step0_loss"]:.6f} vs {b["step0_loss"]:.6f} (|diff| {d:.2e}, {"OK" if d <= 1e-4 else "MISMATCH"})')
+f = a["flops"]
+print(f'{a["case"]}: {f["hardware_flops"]/1e9:.1f} GFLOP/step, C# {f["gflops"]:.1f} GFLOP/s = {100*f["share_of_peak"]:.0f} % of the '
+      f'measured fp32 peak {f["peak_gflops"]:.0f} GFLOP/s (per CPU-second {100*f["cpu_share_of_peak"]:.0f} %; goal >= 50 %)')
 PYEOF
 done
 
@@ -41,6 +44,9 @@ import json, sys
 a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 print(f'{a["case"]}: guard on {a["ms_per_step"]:.1f} ms/step, guard off {b["ms_per_step"]:.1f} ms/step, '
       f'ratio {a["ms_per_step"] / b["ms_per_step"]:.2f} (goal <= 1.10); step-0 loss {a["step0_loss"]:.6f} vs {b["step0_loss"]:.6f}')
+f = a["flops"]
+print(f'{a["case"]}: {f["hardware_flops"]/1e9:.1f} GFLOP/step, {f["gflops"]:.1f} GFLOP/s = {100*f["share_of_peak"]:.0f} % of the '
+      f'measured bf16 peak {f["peak_gflops"]:.0f} GFLOP/s (per CPU-second {100*f["cpu_share_of_peak"]:.0f} %; goal >= 50 %)')
 PYEOF
 done
 

@@ -3,6 +3,7 @@ using StepAudio.Checkpoints;
 using StepAudio.Llm;
 using StepAudio.Platform;
 using StepAudio.Training;
+using StepAudio.Training.Planning;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,12 +17,17 @@ namespace StepAudio.Bench;
 /// </summary>
 public static class RealSizeStepBench
 {
-    /// <summary>Loads <paramref name="folder"/> and runs <paramref name="steps"/> steps on <paramref name="tokens"/> tokens (<paramref name="checkpointing"/>: per-layer activation checkpointing).</summary>
-    public static RealSizeStepResult Run(string folder, int tokens, int prompt, int steps, int threads, bool checkpointing = false)
+    /// <summary>
+    /// Loads <paramref name="folder"/> with a <paramref name="baseDtype"/> base (default bf16) and runs
+    /// <paramref name="steps"/> steps on <paramref name="tokens"/> tokens (<paramref name="checkpointing"/>: per-layer
+    /// activation checkpointing).
+    /// </summary>
+    public static RealSizeStepResult Run(string folder, int tokens, int prompt, int steps, int threads, bool checkpointing = false,
+        ScalarType baseDtype = ScalarType.BFloat16)
     {
         torch.set_num_threads(threads);
         var load = Stopwatch.StartNew();
-        var (model, _) = Step1Checkpoint.Load(folder, ScalarType.BFloat16);
+        var (model, _) = Step1Checkpoint.Load(folder, baseDtype);
         using var _model = model;
         load.Stop();
         long afterLoad = ProcStatus.Bytes("VmRSS");
@@ -33,10 +39,12 @@ public static class RealSizeStepBench
         model.train();
         using var optimizer = new ContiguousAdamW(Step1Lora.TrainableParameters(model), lr: 1e-4, weight_decay: 0.01);
         var seconds = new List<double>();
+        var cpuSeconds = new List<double>();
         double loss0 = double.NaN;
         for (int step = 0; step < steps; step++)
         {
             var sw = Stopwatch.StartNew();
+            double cpu = MatmulPeak.CpuSeconds();
             using var scope = NewDisposeScope();
             optimizer.zero_grad();
             using (CpuConvolutionGuard.OneDnnProductsFor(model.LmHeadWeight))
@@ -47,15 +55,17 @@ public static class RealSizeStepBench
             }
             optimizer.step();
             seconds.Add(sw.Elapsed.TotalSeconds);
+            cpuSeconds.Add(MatmulPeak.CpuSeconds() - cpu);
         }
         long bytes = Directory.GetFiles(folder, "*.safetensors").Sum(f => new FileInfo(f).Length);
-        return new RealSizeStepResult(bytes, load.Elapsed.TotalSeconds, afterLoad, ProcStatus.Bytes("VmHWM"), loss0, seconds);
+        var flops = StepFlops.Step1Lora(model.Config, new LoraConfig(), 1, tokens, checkpointing: checkpointing);
+        return new RealSizeStepResult(bytes, load.Elapsed.TotalSeconds, afterLoad, ProcStatus.Bytes("VmHWM"), loss0, seconds, cpuSeconds, flops);
     }
 }
 
-/// <summary>Checkpoint size, load time, RSS after the load, peak RSS, step-0 loss and each step's seconds.</summary>
+/// <summary>Checkpoint size, load time, RSS after the load, peak RSS, step-0 loss, each step's wall and CPU seconds, and the step's FLOPs.</summary>
 public sealed record RealSizeStepResult(long CheckpointBytes, double LoadSeconds, long RssAfterLoadBytes, long PeakRssBytes,
-    double Step0Loss, IReadOnlyList<double> StepSeconds);
+    double Step0Loss, IReadOnlyList<double> StepSeconds, IReadOnlyList<double> StepCpuSeconds, StepFlopCount Flops);
 
 /// <summary>Fields of <c>/proc/self/status</c>.</summary>
 public static class ProcStatus

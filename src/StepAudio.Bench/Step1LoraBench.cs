@@ -2,6 +2,7 @@ using System.Diagnostics;
 using StepAudio.Checkpoints;
 using StepAudio.Llm;
 using StepAudio.Platform;
+using StepAudio.Training.Planning;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -55,11 +56,15 @@ public static class Step1LoraBench
         using var labels = files.KeyToFile["labels"].Read("labels");
         model.train();
         var optimizer = optim.AdamW(Step1Lora.TrainableParameters(model), lr: 1e-4, weight_decay: 0.01);
-        double step0 = 0;
+        double step0 = 0, cpu = 0;
         var sw = new Stopwatch();
         for (int step = 0; step <= c.Steps; step++)
         {
-            if (step == 1) sw.Start();
+            if (step == 1)
+            {
+                sw.Start();
+                cpu = MatmulPeak.CpuSeconds();
+            }
             using var scope = NewDisposeScope();
             Tensor? loss;
             optimizer.zero_grad();
@@ -74,7 +79,8 @@ public static class Step1LoraBench
             if (step == 0) step0 = loss!.item<float>();
         }
         sw.Stop();
-        return new Step1BenchResult(c.Name, step0, sw.Elapsed.TotalMilliseconds / c.Steps, c.Steps, threads);
+        return new Step1BenchResult(c.Name, step0, sw.Elapsed.TotalMilliseconds / c.Steps, c.Steps, threads,
+            (MatmulPeak.CpuSeconds() - cpu) / c.Steps);
     }
 }
 
@@ -86,6 +92,9 @@ public sealed record Step1BenchCase(string Name, Step1Config Config, int Batch, 
 
     /// <summary>Per-layer activation checkpointing (<see cref="Step1Model.GradientCheckpointing"/>).</summary>
     public bool GradientCheckpointing { get; init; }
+
+    /// <summary>The analytic FLOPs of one step (<see cref="StepFlops.Step1Lora"/>).</summary>
+    public StepFlopCount Flops => StepFlops.Step1Lora(Config, Lora, Batch, SeqLen, checkpointing: GradientCheckpointing);
 
     /// <summary>
     /// A case by name: <c>tiny</c>, <c>small</c>, or either with <c>-bf16</c> (bf16 base, float32 LoRA) and/or
@@ -120,5 +129,5 @@ public sealed record Step1BenchCase(string Name, Step1Config Config, int Batch, 
     }, 4, 512, steps, new LoraConfig());
 }
 
-/// <summary>Step-0 loss and time per LoRA training step (forward, loss, backward, AdamW).</summary>
-public sealed record Step1BenchResult(string Name, double Step0Loss, double MsPerStep, int TimedSteps, int Threads);
+/// <summary>Step-0 loss, time and process CPU seconds per LoRA training step (forward, loss, backward, AdamW).</summary>
+public sealed record Step1BenchResult(string Name, double Step0Loss, double MsPerStep, int TimedSteps, int Threads, double CpuSecondsPerStep);

@@ -66,6 +66,7 @@ public static class TrainingBench
             using var inputs = TrainingInputs.Prepare(config, useLlm, useFlow);
             double prepareSeconds = prepare.Elapsed.TotalSeconds;
             var perEpoch = stages.ToDictionary(s => s, s => StepsPerEpoch(config, inputs.Train, s));
+            var flops = StageFlops.PerEpoch(config, inputs, stages);
             foreach (var s in stages)
             {
                 int epochs = Math.Max(2, (options.Steps + perEpoch[s] - 1) / perEpoch[s]);   // at least 2: the overhead share starts at epoch 2
@@ -84,7 +85,7 @@ public static class TrainingBench
                 probe.Finish();
                 return new TrainingBenchReport(options.Mode, options.RareIo, torch.get_num_threads(), prepareSeconds,
                     probe.Stages.Select(p => p.Figures()).ToList(), probe.Samples, summary.RunDirectory,
-                    ConfigSummary(config));
+                    ConfigSummary(config), flops);
             }
         }
         finally
@@ -97,15 +98,21 @@ public static class TrainingBench
     /// <summary>Optimizer steps in one epoch of <paramref name="stage"/>, as the trainer batches it.</summary>
     public static int StepsPerEpoch(StepAudioConfig config, TrainingSplit split, TrainingStage stage)
     {
+        int batches = Batches(config, split, stage).Count;
+        int accum = Math.Max(1, config.Optim.AccumGrad);
+        return Math.Max(1, (batches + accum - 1) / accum);
+    }
+
+    /// <summary>One epoch's batches of <paramref name="stage"/> (indices into the stage's list of <paramref name="split"/>), as the trainer builds them.</summary>
+    public static List<int[]> Batches(StepAudioConfig config, TrainingSplit split, TrainingStage stage)
+    {
         var lengths = stage switch
         {
             TrainingStage.Llm => split.Llm.Select(i => i.Example.Length).ToList(),
             TrainingStage.Flow => split.Flow.Select(c => (int)c.Feat.shape[0]).ToList(),
             _ => split.Joint.Select(j => split.Llm[j.Llm].Example.Length).ToList(),
         };
-        int batches = LengthBatcher.Build(lengths, config.Data.BatchSize, config.Data.MaxFramesInBatch, config.Data.Bucketing).Count;
-        int accum = Math.Max(1, config.Optim.AccumGrad);
-        return Math.Max(1, (batches + accum - 1) / accum);
+        return LengthBatcher.Build(lengths, config.Data.BatchSize, config.Data.MaxFramesInBatch, config.Data.Bucketing);
     }
 
     static string ConfigSummary(StepAudioConfig c) =>
@@ -276,9 +283,10 @@ public sealed record StageBenchFigures(TrainingStage Stage, int Epochs, int Step
 /// </summary>
 public sealed record LiveSample(TrainingStage Stage, int Epoch, long Step, long ThreadLiveTensors, long TotalTensors, long RssBytes);
 
-/// <summary>What <see cref="TrainingBench.Run"/> measured.</summary>
+/// <summary>What <see cref="TrainingBench.Run"/> measured, and the analytic FLOPs of one epoch of each stage.</summary>
 public sealed record TrainingBenchReport(TrainMode Mode, bool RareIo, int Threads, double PrepareSeconds,
-    IReadOnlyList<StageBenchFigures> Stages, IReadOnlyList<LiveSample> Samples, string RunDirectory, string Config)
+    IReadOnlyList<StageBenchFigures> Stages, IReadOnlyList<LiveSample> Samples, string RunDirectory, string Config,
+    IReadOnlyList<StageFlops> FlopsPerEpoch)
 {
     /// <summary>
     /// Per stage, the spread (max − min) of the live-tensor samples after the stage's first, or null with fewer than

@@ -52,11 +52,14 @@ public static class BenchLlmCommand
                     Step1LoraBench.WriteCase(c, path);
                     continue;
                 }
-                var r = Step1LoraBench.Run(c, path, parse.GetValue(threads));
+                var (r, peak) = BenchMachine.Bracketed(parse.GetValue(threads), () => Step1LoraBench.Run(c, path, parse.GetValue(threads)));
+                var t = Throughput.Of(c.Flops, r.MsPerStep / 1000, r.CpuSecondsPerStep, peak.For(c.BaseDtype));
+                Console.Error.WriteLine("# " + t.Describe(c.Name, BenchMachine.DtypeName(c.BaseDtype)));
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     side = "csharp", @case = r.Name, step0_loss = r.Step0Loss, ms_per_step = r.MsPerStep,
                     steps = r.TimedSteps, threads = r.Threads, guard = StepAudio.Platform.CpuConvolutionGuard.Active,
+                    flops = t.Json,
                 }));
             }
             return 0;

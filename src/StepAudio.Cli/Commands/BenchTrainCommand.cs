@@ -52,8 +52,8 @@ public static class BenchTrainCommand
                 Threads = t > 0 ? t : null, SampleEvery = parse.GetValue(sampleEvery), RareIo = parse.GetValue(io) == "rare",
                 TensorBoard = !parse.GetValue(noTensorBoard), RunsDir = parse.GetValue(keep)?.FullName,
             };
-            var report = TrainingBench.Run(cfg, options);
-            Console.WriteLine(Text(report, Path.GetRelativePath(Environment.CurrentDirectory, path), options.Steps));
+            var (report, peak) = BenchMachine.Bracketed(torch.get_num_threads(), () => TrainingBench.Run(cfg, options));
+            Console.WriteLine(Text(report, Path.GetRelativePath(Environment.CurrentDirectory, path), options.Steps, peak));
             if (parse.GetValue(json))
                 Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions
                 {
@@ -68,8 +68,8 @@ public static class BenchTrainCommand
 
     static double Ms(double seconds, int count) => count == 0 ? 0 : 1000 * seconds / count;
 
-    /// <summary>The readable report.</summary>
-    public static string Text(TrainingBenchReport r, string configName, int steps)
+    /// <summary>The readable report; with <paramref name="peak"/>, each stage's GFLOP/s in its steps and their share of it.</summary>
+    public static string Text(TrainingBenchReport r, string configName, int steps, PeakGflops? peak = null)
     {
         var ci = CultureInfo.InvariantCulture;
         var lines = new List<string>
@@ -84,6 +84,13 @@ public static class BenchTrainCommand
             lines.Add(string.Format(ci, "stage {0} ({1}): {2} steps ({3} epochs x {4}{5}) in {6:F1} s: {7:F2} steps/s wall, {8:F2} steps/s in steps, median step {9:F1} ms",
                 (int)s.Stage, s.Stage.ToString().ToLowerInvariant(), s.Steps, s.Epochs, s.StepsPerEpoch,
                 s.SkippedSteps > 0 ? $", {s.SkippedSteps} skipped" : "", s.WallSeconds, s.StepsPerSecond, s.ComputeStepsPerSecond, s.MedianStepMs));
+            if (peak is not null && r.FlopsPerEpoch.FirstOrDefault(f => f.Stage == s.Stage) is { } f)
+            {
+                // Every epoch has the same batches (bucketed by length), so the epochs' FLOPs are epochs × one epoch's.
+                var parts = string.Join(", ", new[] { f.LlmFlops > 0 ? "LLM " + BenchMachine.DtypeName(f.LlmDtype) : null, f.FlowFlops > 0 ? "flow fp32" : null }.OfType<string>());
+                lines.Add(string.Format(ci, "  FLOPs: {0:F3} GFLOP/step (hardware, mean), {1:F1} GFLOP/s in the steps = {2:F1} % of the measured peak ({3})",
+                    f.Total / s.StepsPerEpoch / 1e9, s.Epochs * f.Total / s.StepSeconds / 1e9, 100 * s.Epochs * f.IdealSeconds(peak) / s.StepSeconds, parts));
+            }
             lines.Add(string.Format(ci, "  from epoch 2 on: {0:F2} s wall, {1:F2} s in {2} steps -> outside the steps {3:F2} s = {4:F1} % (goal < 5 %)",
                 s.WindowSeconds, s.WindowStepSeconds, s.WindowSteps, s.OverheadSeconds, 100 * s.OverheadShare));
             lines.Add(string.Format(ci, "    validation {0:F2} s ({1}x {2:F1} ms), checkpoints (best/epoch) {3:F2} s ({4}x {5:F1} ms), last/ state {6:F2} s ({7}x {8:F1} ms), event subscribers (logs, TensorBoard) {9:F2} s, other (batching, step-scope disposal) {10:F2} s",

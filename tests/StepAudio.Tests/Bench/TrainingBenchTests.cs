@@ -21,6 +21,9 @@ public class TrainingBenchTests
             });
             var s = Assert.Single(report.Stages);
             Assert.Equal(TrainingStage.Flow, s.Stage);
+            var flops = Assert.Single(report.FlopsPerEpoch);
+            Assert.Equal(TrainingStage.Flow, flops.Stage);
+            Assert.True(flops.FlowFlops > 0 && flops.LlmFlops == 0);
             int perEpoch = s.StepsPerEpoch;
             Assert.True(perEpoch >= 1);
             Assert.Equal(Math.Max(2, (12 + perEpoch - 1) / perEpoch), s.Epochs);

@@ -18,6 +18,7 @@ public class SystemCommandTests
         Assert.True(code == 0, output);
         Assert.Contains("convolution guard on", output);
         Assert.Contains("float32 GEMM: right", output);
+        Assert.Matches(@"GEMM peak:\s+float32 \d+ GFLOP/s \(2048²\), bf16 \d+ GFLOP/s", output);
         bool amdAvx512 = CpuReport.Cpu() is { Vendor: "AuthenticAMD", Isa: var isa } && isa.Contains("AVX-512F", StringComparison.Ordinal)
                          && isa.Contains("BW", StringComparison.Ordinal);
         if (amdAvx512 && forceAvx512) Assert.Contains("MKL's AVX-512 path, forced", output);
