@@ -37,6 +37,10 @@ print(f"{size}: csharp {c:.1f} ms/step, pytorch {p:.1f} ms/step, ratio {c / p:.2
       f"step-0 loss csharp {cs[0]['loss0']:.6f} pytorch {py[0]['loss0']:.6f} |diff| {dl:.2e} "
       f"({'OK' if dl <= 1e-4 else 'MISMATCH'}); trainable {cs[0]['trainable']:,}; threads {cs[0]['threads']}; "
       f"rounds {len(cs)}x{cs[0]['steps']} steps; pytorch {py[0]['torch']} with BLAS {py[0]['blas']}")
+f = cs[0]["flops"]
+print(f"{size}: {f['hardware_flops'] / 1e9:.3g} GFLOP/step; csharp {f['gflops']:.1f} GFLOP/s = {100 * f['share_of_peak']:.0f} % of the "
+      f"measured float32 peak {f['peak_gflops']:.0f} GFLOP/s ({100 * f['cpu_share_of_peak']:.0f} % per CPU-second); "
+      f"pytorch {f['hardware_flops'] / 1e6 / p:.1f} GFLOP/s")
 if dl > 1e-4: sys.exit(1)
 PYEOF
 done

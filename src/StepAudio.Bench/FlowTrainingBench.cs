@@ -4,6 +4,7 @@ using System.Text.Json;
 using StepAudio.Checkpoints;
 using StepAudio.Flow;
 using StepAudio.Training;
+using StepAudio.Training.Planning;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -108,9 +109,11 @@ public static class FlowTrainingBench
         var opt = new ContiguousAdamW(trainable, LearningRate, weight_decay: WeightDecay);
         double loss0 = double.NaN;
         var times = new List<double>();
+        double cpuSeconds = 0;
         for (int step = 0; step < warmup + steps; step++)
         {
             var sw = Stopwatch.StartNew();
+            double cpu = MatmulPeak.CpuSeconds();
             using var stepScope = NewDisposeScope();
             opt.zero_grad();
             var loss = model.ComputeLoss(batch, draws).Loss;
@@ -118,12 +121,18 @@ public static class FlowTrainingBench
             opt.step();
             double value = loss.item<float>();
             if (step == 0) loss0 = value;
-            if (step >= warmup) times.Add(sw.Elapsed.TotalMilliseconds);
+            if (step >= warmup)
+            {
+                times.Add(sw.Elapsed.TotalMilliseconds);
+                cpuSeconds += MatmulPeak.CpuSeconds() - cpu;
+            }
         }
         times.Sort();
         double median = times.Count == 0 ? double.NaN : times[times.Count / 2];
+        var lens = batch.SpeechFeatLen;
+        var flops = StepFlops.FlowStep(config, (int)lens.shape[0], (int)batch.SpeechFeat.shape[1]);
         return new FlowBenchResult(size, loss0, median, times.Count == 0 ? double.NaN : times.Average(), steps, threads,
-            trainable.Sum(p => p.numel()), ProcStatus.Bytes("VmHWM"));
+            trainable.Sum(p => p.numel()), ProcStatus.Bytes("VmHWM"), flops, times.Count == 0 ? double.NaN : cpuSeconds / times.Count);
     }
 
     /// <summary>The configuration in the fixtures' snake_case layout (read back by <see cref="FlowConfig.FromJson"/> and by Python).</summary>
@@ -138,7 +147,8 @@ public static class FlowTrainingBench
 
 /// <summary>
 /// One side's figures from <see cref="FlowTrainingBench.Run"/>: median (<paramref name="MsPerStep"/>) and mean step
-/// times, and the process's peak RSS so far (<paramref name="PeakRssBytes"/>, VmHWM).
+/// times, the process's peak RSS so far (<paramref name="PeakRssBytes"/>, VmHWM), the step's FLOPs (padded batch) and
+/// its mean CPU seconds.
 /// </summary>
 public sealed record FlowBenchResult(string Size, double Step0Loss, double MsPerStep, double MeanMsPerStep, int Steps, int Threads,
-    long TrainableParameters, long PeakRssBytes);
+    long TrainableParameters, long PeakRssBytes, StepFlopCount Flops, double CpuSecondsPerStep);

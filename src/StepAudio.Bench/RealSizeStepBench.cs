@@ -20,22 +20,25 @@ public static class RealSizeStepBench
     /// <summary>
     /// Loads <paramref name="folder"/> with a <paramref name="baseDtype"/> base (default bf16) and runs
     /// <paramref name="steps"/> steps on <paramref name="tokens"/> tokens (<paramref name="checkpointing"/>: per-layer
-    /// activation checkpointing).
+    /// activation checkpointing) on <paramref name="device"/> (default CPU; scripts/gpu-check.sh passes cuda).
     /// </summary>
     public static RealSizeStepResult Run(string folder, int tokens, int prompt, int steps, int threads, bool checkpointing = false,
-        ScalarType baseDtype = ScalarType.BFloat16)
+        ScalarType baseDtype = ScalarType.BFloat16, Device? device = null)
     {
+        device ??= CPU;
         torch.set_num_threads(threads);
         var load = Stopwatch.StartNew();
-        var (model, _) = Step1Checkpoint.Load(folder, baseDtype);
+        var (model, _) = Step1Checkpoint.Load(folder, baseDtype, device);
         using var _model = model;
         load.Stop();
         long afterLoad = ProcStatus.Bytes("VmRSS");
         Step1Lora.Inject(model, new LoraConfig());
         model.model.GradientCheckpointing = checkpointing;
-        using var ids = arange(tokens, ScalarType.Int64).mul_(7919).remainder_(model.Config.AudioTokenOffset - 4).add_(4).unsqueeze(0);
-        using var labels = ids.clone();
-        labels[.., ..prompt] = tensor(CausalLmLoss.IgnoreIndex);
+        using var cpuIds = arange(tokens, ScalarType.Int64).mul_(7919).remainder_(model.Config.AudioTokenOffset - 4).add_(4).unsqueeze(0);
+        using var cpuLabels = cpuIds.clone();
+        cpuLabels[.., ..prompt] = tensor(CausalLmLoss.IgnoreIndex);
+        using var ids = cpuIds.to(device);
+        using var labels = cpuLabels.to(device);
         model.train();
         using var optimizer = new ContiguousAdamW(Step1Lora.TrainableParameters(model), lr: 1e-4, weight_decay: 0.01);
         var seconds = new List<double>();
@@ -54,6 +57,7 @@ public static class RealSizeStepBench
                 if (step == 0) loss0 = loss.item<float>();
             }
             optimizer.step();
+            if (device.type == DeviceType.CUDA) torch.cuda.synchronize(device);   // GPU work is asynchronous: time it to its end
             seconds.Add(sw.Elapsed.TotalSeconds);
             cpuSeconds.Add(MatmulPeak.CpuSeconds() - cpu);
         }

@@ -33,11 +33,15 @@ public static class BenchFlowCommand
             if (!parse.GetValue(reuse)) FlowTrainingBench.Prepare(folder, sizeName, parse.GetValue(seed));
             if (parse.GetValue(prepareOnly)) return 0;
             if (parse.GetValue(steps) < 1) throw new InputException("--steps", null, null, "must be at least 1", "pass --steps N");
-            var r = FlowTrainingBench.Run(folder, parse.GetValue(steps), parse.GetValue(warmup), parse.GetValue(threads));
+            var (r, peak) = BenchMachine.Bracketed(parse.GetValue(threads),
+                () => FlowTrainingBench.Run(folder, parse.GetValue(steps), parse.GetValue(warmup), parse.GetValue(threads)));
+            // The flow trains in float32: its share is of the float32 peak.
+            var t = Throughput.Of(r.Flops, r.MsPerStep / 1000, r.CpuSecondsPerStep, peak.Float32);
+            Console.Error.WriteLine("# " + t.Describe($"flow {r.Size}, median step", "float32"));
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 side = "csharp", size = r.Size, loss0 = r.Step0Loss, ms_per_step = r.MsPerStep, mean_ms_per_step = r.MeanMsPerStep, steps = r.Steps,
-                threads = r.Threads, trainable = r.TrainableParameters, peak_rss_bytes = r.PeakRssBytes,
+                threads = r.Threads, trainable = r.TrainableParameters, peak_rss_bytes = r.PeakRssBytes, flops = t.Json,
             }));
             return 0;
         }));

@@ -21,14 +21,16 @@ public static class BenchRealSizeCommand
         var checkpointing = new Option<bool>("--gradient-checkpointing") { Description = "Recompute each decoder layer in backward (model.llm.gradient_checkpointing)" };
         var dtype = new Option<string>("--base-dtype") { Description = "bf16 | fp32 (model.llm.base_dtype)", DefaultValueFactory = _ => "bf16" };
         dtype.AcceptOnlyFromAmong("bf16", "fp32");
+        var device = new Option<string>("--device") { Description = "cpu | cuda | cuda:N", DefaultValueFactory = _ => "cpu" };
         var command = new Command("bench-real-size", "Time real-size LLM LoRA training steps and report peak memory and the share of the measured peak");
-        foreach (var o in new Option[] { model, tokens, prompt, steps, threads, checkpointing, dtype }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, tokens, prompt, steps, threads, checkpointing, dtype, device }) command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             BenchMachine.Print();
             var baseDtype = parse.GetValue(dtype) == "fp32" ? ScalarType.Float32 : ScalarType.BFloat16;
             var (r, peak) = BenchMachine.Bracketed(parse.GetValue(threads), () => RealSizeStepBench.Run(parse.GetValue(model)!.FullName,
-                parse.GetValue(tokens), parse.GetValue(prompt), parse.GetValue(steps), parse.GetValue(threads), parse.GetValue(checkpointing), baseDtype));
+                parse.GetValue(tokens), parse.GetValue(prompt), parse.GetValue(steps), parse.GetValue(threads), parse.GetValue(checkpointing), baseDtype,
+                Platform.TorchDevices.Resolve(parse.GetValue(device)!)));
             var t = Throughput.Of(r.Flops, r.StepSeconds[^1], r.StepCpuSeconds[^1], peak.For(baseDtype));
             Console.Error.WriteLine("# " + t.Describe("real size, last step", parse.GetValue(dtype)!));
             Console.WriteLine(JsonSerializer.Serialize(new
