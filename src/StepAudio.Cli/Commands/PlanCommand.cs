@@ -19,7 +19,7 @@ public static class PlanCommand
         var config = new Option<FileInfo?>("--config") { Description = "YAML config (default: the embedded default, configs/tiny.yaml)" };
         var mode = new Option<string?>("--mode") { Description = "flow | llm | both (default: the config's train_mode)" };
         mode.AcceptOnlyFromAmong("flow", "llm", "both");
-        var device = new Option<string?>("--device") { Description = "cpu | cuda | cuda:N (default: the config's device); only the kind matters, no GPU is needed to plan" };
+        var device = DeviceOption.Create();   // only the kind matters: no GPU is needed to plan
         var memory = new Option<string?>("--memory") { Description = "the budget, e.g. 16GB or 512MiB (cpu default: MemAvailable; cuda: required)" };
         var dtype = new Option<string?>("--llm-dtype") { Description = "dtype of the LLM's frozen base: fp32 or bf16 (default: the config's model.llm.base_dtype)" };
         dtype.AcceptOnlyFromAmong("fp32", "bf16");
@@ -28,10 +28,8 @@ public static class PlanCommand
         foreach (var o in new Option[] { config, mode, device, memory, dtype, checkpointing }) command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            var cfg = ConfigLoader.Load(parse.GetValue(config)?.FullName ?? DefaultConfig.Locate());
-            var deviceText = parse.GetValue(device) ?? cfg.Device;
-            bool cuda = (Platform.TorchDevices.Parse(deviceText)
-                ?? throw new UsageException($"--device '{deviceText}' is not a device; use cpu, cuda or cuda:N")).Kind == TorchSharp.DeviceType.CUDA;
+            var cfg = DeviceOption.Apply(ConfigLoader.Load(parse.GetValue(config)?.FullName ?? DefaultConfig.Locate()), parse, device);
+            bool cuda = DeviceOption.IsCuda(cfg);
             long budget = Budget(parse.GetValue(memory), cuda) ?? throw new UsageException("no budget: /proc/meminfo has no MemAvailable here; pass --memory");
             var inputs = PlanInputs.FromConfig(cfg, parse.GetValue(mode) is { } m ? Enum.Parse<TrainMode>(m, ignoreCase: true) : null,
                 parse.GetValue(dtype) switch { "bf16" => ScalarType.BFloat16, "fp32" => ScalarType.Float32, _ => null }, parse.GetValue(checkpointing) ? true : null);

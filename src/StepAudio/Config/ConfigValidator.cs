@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Text.RegularExpressions;
 using StepAudio.Flow;
 using StepAudio.Llm;
 using StepAudio.Vocoder;
@@ -7,7 +6,7 @@ using StepAudio.Vocoder;
 namespace StepAudio.Config;
 
 /// <summary>Range checks, path resolution and path-existence checks for a bound config.</summary>
-public static partial class ConfigValidator
+public static class ConfigValidator
 {
     // Every name and range below comes from the type that uses it: LoraConfig, Step1Config, FlowConfig, VocoderFactory.
     static IReadOnlyList<string> LoraTargets => LoraConfig.KnownTargets;
@@ -18,7 +17,7 @@ public static partial class ConfigValidator
         if (c.SourcePath != null) ResolvePaths(c, "", Path.GetDirectoryName(c.SourcePath)!, c.KeyLines);
         var llm = c.Model.Llm;
         var flow = c.Model.Flow;
-        Check(c, "device", DeviceRegex().IsMatch(c.Device), $"'{c.Device}' is not a device", "use cpu, cuda or cuda:N");
+        Check(c, "device", Platform.TorchDevices.Parse(c.Device) is not null, $"'{c.Device}' is not a device", "use cpu, cuda or cuda:N");
         Check(c, "log_interval", c.LogInterval >= 1, $"must be ≥ 1, got {c.LogInterval}", "log every N ≥ 1 steps");
         Check(c, "val_interval", c.ValInterval >= 1, $"must be ≥ 1, got {c.ValInterval}", "validate every N ≥ 1 epochs");
         Check(c, "max_epoch", c.MaxEpoch >= 0, $"must be ≥ 0, got {c.MaxEpoch}", "use a non-negative count");
@@ -142,7 +141,4 @@ public static partial class ConfigValidator
     static string ExpandHome(string p) => p.StartsWith("~/", StringComparison.Ordinal)
         ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), p[2..])
         : p;
-
-    [GeneratedRegex("^(cpu|cuda(:[0-9]+)?|mps)$")]
-    private static partial Regex DeviceRegex();
 }

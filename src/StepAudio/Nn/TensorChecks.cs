@@ -54,10 +54,14 @@ public static class TensorChecks
         return t;
     }
 
+    /// <summary>True when <paramref name="t"/> is on <paramref name="device"/> (<c>cuda</c> without an index matches any GPU).</summary>
+    public static bool IsOn(Tensor t, Device device) =>
+        t.device_type == device.type && (device.index < 0 || t.device_index == device.index);
+
     /// <summary>Throws unless <paramref name="t"/> lives on <paramref name="device"/> (that of the model's weights).</summary>
     public static void OnDevice(Tensor t, string api, string name, Device device)
     {
-        if (t.device_type != device.type || (device.index >= 0 && t.device_index != device.index))
+        if (!IsOn(t, device))
             throw new TensorArgumentException(
                 $"{api}: {name} is on {t.device} but the model is on {device}; move it with .to(model's device)", name);
     }

@@ -55,9 +55,6 @@ public static class TorchDevices
         return null;
     }
 
-    /// <summary>True for a CUDA device.</summary>
-    public static bool IsCuda(Device device) => device.type == DeviceType.CUDA;
-
     /// <summary>True when <paramref name="e"/> is LibTorch's CUDA out-of-memory error.</summary>
     public static bool IsOutOfMemory(Exception e) =>
         e.Message.Contains("CUDA out of memory", StringComparison.OrdinalIgnoreCase)

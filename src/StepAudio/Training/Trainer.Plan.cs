@@ -18,7 +18,7 @@ public sealed partial class Trainer
         if (plan.Verdict == PlanVerdict.DoesNotFit && !options.Force)
             throw new InputException(config.SourcePath ?? "(config)", null, null,
                 "the memory plan says this run will not fit: " + plan.VerdictText +
-                (plan.Advice.Count > 0 ? "; " + string.Join("; ", plan.Advice.Select(a => $"{a.Change} (→ {ByteSize.Format(a.NewPeak)})")) : ""),
+                (plan.Advice.Count > 0 ? "; " + AdviceText(plan) : ""),
                 "apply the advice, give a larger --memory, or add --force to start anyway (stepaudio plan shows the whole table)");
         return (plan, null);
     }
@@ -31,11 +31,13 @@ public sealed partial class Trainer
     {
         var advice = plan is null || plan.Advice.Count == 0
             ? "lower data.batch_size or data.max_frames, or set model.llm.gradient_checkpointing: true"
-            : string.Join("; ", plan.Advice.Select(a => $"{a.Change} (→ {ByteSize.Format(a.NewPeak)})"));
+            : AdviceText(plan);
         return new InputException(config.SourcePath ?? "(config)", null, "device",
             $"the GPU ran out of memory ({FirstLine(e.Message)}); the plan predicted {(plan is null ? "nothing (no plan)" : ByteSize.Format(plan.Peak))}",
             advice + "; then resume with --resume (stepaudio plan --device cuda --memory <GPU size> shows the table)", e);
     }
+
+    static string AdviceText(MemoryPlan plan) => string.Join("; ", plan.Advice.Select(a => $"{a.Change} (→ {ByteSize.Format(a.NewPeak)})"));
 
     static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
 

@@ -131,7 +131,7 @@ public sealed partial class Trainer(StepAudioConfig config, TrainerOptions? opti
             var loop = new StageLoop(config, run, data, Events, stages, cancel);
             TrainingSummary summary;
             try { summary = loop.Run(position, resumeFrom); }
-            catch (Exception e) when (TorchDevices.IsCuda(device) && TorchDevices.IsOutOfMemory(e))
+            catch (Exception e) when (device.type == DeviceType.CUDA && TorchDevices.IsOutOfMemory(e))
             {
                 throw OutOfMemory(plan.Plan, e);
             }
@@ -200,7 +200,7 @@ public sealed partial class Trainer(StepAudioConfig config, TrainerOptions? opti
         Tensor? weight = inputs.Models.Llm is { } llm ? llm.LmHeadWeight : inputs.Models.Flow?.encoder_proj.weight;
         if (weight is { IsInvalid: true })
             throw new ObjectDisposedException(nameof(inputs), "Trainer.Run: the inputs' models have been disposed; prepare them again");
-        if (weight is not null && (weight.device_type != device.type || (device.index >= 0 && weight.device_index != device.index)))
+        if (weight is not null && !Nn.TensorChecks.IsOn(weight, device))
             throw new ArgumentException($"Trainer.Run: the inputs' models are on {weight.device} but the config says device: {device}; " +
                                         "prepare the inputs with this config", nameof(inputs));
     }

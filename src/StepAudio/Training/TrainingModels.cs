@@ -34,8 +34,8 @@ public sealed class TrainingModels : IDisposable
     public string LlmBase { get; private init; } = "";
     /// <summary>What the flow's base weights are.</summary>
     public string FlowBase { get; private init; } = "";
-    /// <summary>Where the models live (<c>device:</c>); batches are moved here.</summary>
-    public Device Device { get; private init; } = CPU;
+    /// <summary>Where the models live (<c>device:</c>); batches are moved to each model's device.</summary>
+    public Device Device => Llm?.LmHeadWeight.device ?? Flow?.Device ?? CPU;
 
     /// <summary>Builds what <paramref name="llm"/>/<paramref name="flow"/> ask for.</summary>
     public static TrainingModels Build(StepAudioConfig config, bool llm, bool flow)
@@ -75,7 +75,6 @@ public sealed class TrainingModels : IDisposable
             {
                 Llm = lm, Lora = lora, Prompts = prompts, TokenizerPath = tokenizerPath, Flow = fm,
                 LlmTrainable = llmTrainable, FlowTrainable = flowTrainable, LlmBase = llmBase, FlowBase = flowBase,
-                Device = device,
             };
         }
         catch

@@ -9,6 +9,17 @@ public class ConfigLoaderTests
     static InputException Fails(string yaml) =>
         Assert.Throws<InputException>(() => Parse(yaml));
 
+    [Theory]
+    [InlineData("gpu")]
+    [InlineData("mps")]     // no Apple build of this toolkit: the config check and the trainer agree (TorchDevices.Parse)
+    [InlineData("cuda:x")]
+    public void UnknownDevices_AreErrorsNamingTheLine(string device)
+    {
+        var e = Fails($"seed: 1\ndevice: {device}\n");
+        Assert.Contains("test.yaml:2", e.Message);
+        Assert.Contains("is not a device", e.Message);
+    }
+
     [Fact]
     public void AbsentKeysGetTheDefaults()
     {
